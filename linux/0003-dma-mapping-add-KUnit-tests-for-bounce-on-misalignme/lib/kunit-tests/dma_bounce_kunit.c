@@ -200,6 +200,10 @@ static void bounce_decision_table(struct kunit *test)
 	if (c->mem == MEM_HWCACHE && cache_line_size() != 64)
 		kunit_skip(test, "cache_line_size() is %d, the hwcache rows assume 64",
 			   cache_line_size());
+	if (c->mem == MEM_KMALLOC && kmalloc_size_roundup(8) != 8)
+		kunit_skip(test, "kmalloc() objects are %zu-byte aligned (dma_bounce=%s), the kmalloc rows assume 8",
+			   kmalloc_size_roundup(8),
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
 
 	obj = alloc_case_memory(test, c);
 	if (!obj)
