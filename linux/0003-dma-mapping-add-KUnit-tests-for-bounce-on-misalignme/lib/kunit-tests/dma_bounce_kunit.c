@@ -32,35 +32,32 @@ struct decision_case {
 	enum dma_bounce_reason want;
 };
 
-#define KMALLOC_WHOLE(sz, l, r)						\
-	{ "kmalloc-" #sz " mapped whole", MEM_KMALLOC, sz, 0, sz, l, r }
-
 static const struct decision_case decision_cases[] = {
 	/* Whole kmalloc() objects: only those smaller than a line share it. */
-	KMALLOC_WHOLE(8, 64, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(16, 64, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(32, 64, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(64, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(96, 64, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(128, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(192, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(256, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(512, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(1024, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(2048, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(4096, 64, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(8, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(16, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(32, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(64, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(96, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(128, 128, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(192, 128, DMA_BOUNCE_TAIL),
-	KMALLOC_WHOLE(256, 128, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(512, 128, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(1024, 128, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(2048, 128, DMA_BOUNCE_NONE),
-	KMALLOC_WHOLE(4096, 128, DMA_BOUNCE_NONE),
+	{ "kmalloc-8 mapped whole", MEM_KMALLOC, 8, 0, 8, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-16 mapped whole", MEM_KMALLOC, 16, 0, 16, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-32 mapped whole", MEM_KMALLOC, 32, 0, 32, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-64 mapped whole", MEM_KMALLOC, 64, 0, 64, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-96 mapped whole", MEM_KMALLOC, 96, 0, 96, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-128 mapped whole", MEM_KMALLOC, 128, 0, 128, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-192 mapped whole", MEM_KMALLOC, 192, 0, 192, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-256 mapped whole", MEM_KMALLOC, 256, 0, 256, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-512 mapped whole", MEM_KMALLOC, 512, 0, 512, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-1024 mapped whole", MEM_KMALLOC, 1024, 0, 1024, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-2048 mapped whole", MEM_KMALLOC, 2048, 0, 2048, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-4096 mapped whole", MEM_KMALLOC, 4096, 0, 4096, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-8 mapped whole", MEM_KMALLOC, 8, 0, 8, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-16 mapped whole", MEM_KMALLOC, 16, 0, 16, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-32 mapped whole", MEM_KMALLOC, 32, 0, 32, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-64 mapped whole", MEM_KMALLOC, 64, 0, 64, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-96 mapped whole", MEM_KMALLOC, 96, 0, 96, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-128 mapped whole", MEM_KMALLOC, 128, 0, 128, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-192 mapped whole", MEM_KMALLOC, 192, 0, 192, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-256 mapped whole", MEM_KMALLOC, 256, 0, 256, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-512 mapped whole", MEM_KMALLOC, 512, 0, 512, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-1024 mapped whole", MEM_KMALLOC, 1024, 0, 1024, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-2048 mapped whole", MEM_KMALLOC, 2048, 0, 2048, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-4096 mapped whole", MEM_KMALLOC, 4096, 0, 4096, 128, DMA_BOUNCE_NONE },
 	/* Whole objects whose last line ends in their own kmalloc() slack. */
 	{ "kmalloc(40) whole, slack to 64", MEM_KMALLOC, 40, 0, 40, 64, DMA_BOUNCE_NONE },
 	{ "kmalloc(40) whole, slack to 64", MEM_KMALLOC, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
@@ -201,7 +198,7 @@ static void bounce_decision_table(struct kunit *test)
 		kunit_skip(test, "cache_line_size() is %d, the hwcache rows assume 64",
 			   cache_line_size());
 	if (c->mem == MEM_KMALLOC && kmalloc_size_roundup(8) != 8)
-		kunit_skip(test, "kmalloc() objects are %zu-byte aligned (dma_bounce=%s), the kmalloc rows assume 8",
+		kunit_skip(test, "kmalloc() is %zu-byte aligned (dma_bounce=%s), rows assume 8",
 			   kmalloc_size_roundup(8),
 			   dma_bounce_policy_name(dma_bounce_get_policy()));
 
