@@ -110,8 +110,8 @@ static bool size_rule_bounces(size_t len, unsigned int line)
 
 struct bounce_decision_ctx {
 	struct kmem_cache *hwcache;
-	void *hwobjs[MAX_PASSED_OVER];
-	int nr_hwobjs;
+	void *objs[MAX_PASSED_OVER];
+	int nr_objs;
 };
 
 static int bounce_decision_init(struct kunit *test)
@@ -121,8 +121,12 @@ static int bounce_decision_init(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	/*
+	 * Unmerged: a cache merged into kmalloc-64 would only tell the size
+	 * class of its objects, and the rows below want the exact size.
+	 */
 	ctx->hwcache = kmem_cache_create("dma_bounce_hw40", 40, 0,
-					 SLAB_HWCACHE_ALIGN, NULL);
+					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE, NULL);
 	if (!ctx->hwcache)
 		return -ENOMEM;
 	test->priv = ctx;
@@ -133,15 +137,16 @@ static void bounce_decision_exit(struct kunit *test)
 {
 	struct bounce_decision_ctx *ctx = test->priv;
 
-	while (ctx->nr_hwobjs)
-		kmem_cache_free(ctx->hwcache, ctx->hwobjs[--ctx->nr_hwobjs]);
+	while (ctx->nr_objs)
+		kfree(ctx->objs[--ctx->nr_objs]);
 	kmem_cache_destroy(ctx->hwcache);
 }
 
 /*
  * Allocate objects until one starts a line, so that the expected reason
  * does not depend on where the allocator placed the object. The objects
- * passed over stay allocated until the test ends.
+ * passed over stay allocated until the test ends. Nothing else is allocated
+ * meanwhile, so consecutive objects come from consecutive slots.
  */
 static void *alloc_line_aligned(struct kunit *test, const struct decision_case *c)
 {
@@ -150,14 +155,12 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 	int i;
 
 	for (i = 0; i < MAX_PASSED_OVER; i++) {
-		if (c->mem == MEM_HWCACHE) {
+		if (c->mem == MEM_HWCACHE)
 			obj = kmem_cache_alloc(ctx->hwcache, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(test, obj);
-			ctx->hwobjs[ctx->nr_hwobjs++] = obj;
-		} else {
-			obj = kunit_kmalloc(test, c->alloc, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(test, obj);
-		}
+		else
+			obj = kmalloc(c->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		ctx->objs[ctx->nr_objs++] = obj;
 		if (IS_ALIGNED((unsigned long)obj, c->line))
 			return obj;
 	}
@@ -190,6 +193,7 @@ static const char * const mem_names[] = {
 static void bounce_decision_table(struct kunit *test)
 {
 	const struct decision_case *c = test->param_value;
+	struct kmem_obj_slot slot;
 	enum dma_bounce_reason got;
 	phys_addr_t phys;
 	void *obj;
@@ -208,11 +212,14 @@ static void bounce_decision_table(struct kunit *test)
 
 	phys = virt_to_phys(obj) + c->offset;
 	got = dma_misalignment(phys, c->len, c->line);
+	if (!kmem_find_obj_slot(obj, &slot))
+		memset(&slot, 0, sizeof(slot));
 	KUNIT_EXPECT_EQ_MSG(test, got, c->want,
-			    "%s: %zu bytes at +%zu of a %zu-byte %s object, L=%u: %s, expected %s",
+			    "%s: %zu bytes at +%zu of a %zu-byte %s object, L=%u: %s, expected %s; slab object %u bytes%s, slot %u",
 			    c->name, c->len, c->offset, c->alloc, mem_names[c->mem],
 			    c->line, dma_bounce_reason_name(got),
-			    dma_bounce_reason_name(c->want));
+			    dma_bounce_reason_name(c->want), slot.object_size,
+			    slot.size_class ? " (size class)" : "", slot.slot_size);
 
 	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s (v6.12 size rule: %s)\n",
 		   c->name, c->line, c->len, c->offset,
