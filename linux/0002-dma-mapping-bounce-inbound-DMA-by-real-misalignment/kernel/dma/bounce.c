@@ -274,7 +274,13 @@ static const struct file_operations dma_bounce_policy_fops = {
 
 static int __init dma_bounce_debugfs_init(void)
 {
-	struct dentry *dir = debugfs_create_dir("dma_bounce", NULL);
+	struct dentry *dir;
+
+	/* Nothing to choose where the DMA API never bounces for alignment. */
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		return 0;
+
+	dir = debugfs_create_dir("dma_bounce", NULL);
 
 	debugfs_create_file("policy", 0644, dir, NULL, &dma_bounce_policy_fops);
 	return 0;
@@ -284,6 +290,9 @@ late_initcall(dma_bounce_debugfs_init);
 
 static int __init dma_bounce_report(void)
 {
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		return 0;
+
 	pr_info("policy %s, cache line %d bytes, smallest kmalloc object %zu bytes\n",
 		dma_bounce_policy_name(dma_bounce_get_policy()),
 		dma_get_cache_alignment(), kmalloc_size_roundup(1));
