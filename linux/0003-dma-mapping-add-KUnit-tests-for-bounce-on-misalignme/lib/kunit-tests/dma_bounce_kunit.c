@@ -221,9 +221,9 @@ static void bounce_decision_table(struct kunit *test)
 			    dma_bounce_reason_name(c->want), slot.object_size,
 			    slot.size_class ? " (size class)" : "", slot.slot_size);
 
-	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s (v6.12 size rule: %s)\n",
+	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s %-4s (v6.12 size rule: %s)\n",
 		   c->name, c->line, c->len, c->offset,
-		   got ? "bounce" : "inplace",
+		   got ? "bounce" : "inplace", got ? dma_bounce_reason_name(got) : "",
 		   !IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) ? "n/a" :
 		   size_rule_bounces(c->len, c->line) ? "bounce" : "inplace");
 }
