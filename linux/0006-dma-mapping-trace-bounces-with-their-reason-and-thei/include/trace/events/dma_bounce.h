@@ -35,35 +35,29 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FORCED);
  * buffer, instead of @orig.
  */
 TRACE_EVENT(dma_bounce_map,
-	TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-		 size_t size, enum dma_data_direction dir,
-		 enum dma_bounce_reason reason),
-	TP_ARGS(dev, orig, slot, size, dir, reason),
-
-	TP_STRUCT__entry(
-		__string(device, dev_name(dev))
-		__string(driver, dev_driver_string(dev))
-		__field(u64, orig)
-		__field(u64, slot)
-		__field(size_t, size)
-		__field(int, dir)
-		__field(int, reason)
-	),
-
-	TP_fast_assign(
-		__assign_str(device);
-		__assign_str(driver);
-		__entry->orig = orig;
-		__entry->slot = slot;
-		__entry->size = size;
-		__entry->dir = dir;
-		__entry->reason = reason;
-	),
-
-	TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu dir=%s reason=%s",
-		  __get_str(device), __get_str(driver), __entry->orig,
-		  __entry->slot, __entry->size, show_dma_bounce_dir(__entry->dir),
-		  show_dma_bounce_reason(__entry->reason))
+	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		     size_t size, enum dma_data_direction dir,
+		     enum dma_bounce_reason reason),
+	    TP_ARGS(dev, orig, slot, size, dir, reason),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(u64, slot)
+			     __field(size_t, size)
+			     __field(int, dir)
+			     __field(int, reason)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->slot = slot;
+			   __entry->size = size;
+			   __entry->dir = dir;
+			   __entry->reason = reason;),
+	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu dir=%s reason=%s",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->slot, __entry->size,
+		      show_dma_bounce_dir(__entry->dir),
+		      show_dma_bounce_reason(__entry->reason))
 );
 
 /*
@@ -71,29 +65,22 @@ TRACE_EVENT(dma_bounce_map,
  * memory, at unmap or sync for the CPU.
  */
 TRACE_EVENT(dma_bounce_copy_back,
-	TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-		 size_t size),
-	TP_ARGS(dev, orig, slot, size),
-
-	TP_STRUCT__entry(
-		__string(device, dev_name(dev))
-		__string(driver, dev_driver_string(dev))
-		__field(u64, orig)
-		__field(u64, slot)
-		__field(size_t, size)
-	),
-
-	TP_fast_assign(
-		__assign_str(device);
-		__assign_str(driver);
-		__entry->orig = orig;
-		__entry->slot = slot;
-		__entry->size = size;
-	),
-
-	TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
-		  __get_str(device), __get_str(driver), __entry->orig,
-		  __entry->slot, __entry->size)
+	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		     size_t size),
+	    TP_ARGS(dev, orig, slot, size),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(u64, slot)
+			     __field(size_t, size)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->slot = slot;
+			   __entry->size = size;),
+	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->slot, __entry->size)
 );
 
 #endif /* _TRACE_DMA_BOUNCE_H */
