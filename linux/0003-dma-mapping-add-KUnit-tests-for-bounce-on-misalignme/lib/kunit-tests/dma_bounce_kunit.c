@@ -19,6 +19,7 @@
 enum bounce_mem {
 	MEM_KMALLOC,	/* kmalloc(alloc), an object aligned to the line */
 	MEM_HWCACHE,	/* a SLAB_HWCACHE_ALIGN cache of alloc-byte objects */
+	MEM_PADDED,	/* a cache of alloc-byte objects aligned to 64 bytes */
 	MEM_PAGE,	/* alloc_page() */
 };
 
@@ -85,6 +86,9 @@ static const struct decision_case decision_cases[] = {
 	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_NONE },
 	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
 	{ "hwcache-40 first 8 bytes", MEM_HWCACHE, 40, 0, 8, 64, DMA_BOUNCE_TAIL },
+	/* Small objects padded to a line own it: the size rule bounces them. */
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_NONE },
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 128, DMA_BOUNCE_TAIL },
 	/* The page allocator owns no slack. */
 	{ "page whole", MEM_PAGE, PAGE_SIZE, 0, PAGE_SIZE, 128, DMA_BOUNCE_NONE },
 	{ "page: 100 bytes at +0", MEM_PAGE, PAGE_SIZE, 0, 100, 128, DMA_BOUNCE_TAIL },
@@ -110,6 +114,7 @@ static bool size_rule_bounces(size_t len, unsigned int line)
 
 struct bounce_decision_ctx {
 	struct kmem_cache *hwcache;
+	struct kmem_cache *padded;
 	void *objs[MAX_PASSED_OVER];
 	int nr_objs;
 };
@@ -129,6 +134,12 @@ static int bounce_decision_init(struct kunit *test)
 					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE, NULL);
 	if (!ctx->hwcache)
 		return -ENOMEM;
+	ctx->padded = kmem_cache_create("dma_bounce_pad24", 24, 64,
+					SLAB_NO_MERGE, NULL);
+	if (!ctx->padded) {
+		kmem_cache_destroy(ctx->hwcache);
+		return -ENOMEM;
+	}
 	test->priv = ctx;
 	return 0;
 }
@@ -139,6 +150,7 @@ static void bounce_decision_exit(struct kunit *test)
 
 	while (ctx->nr_objs)
 		kfree(ctx->objs[--ctx->nr_objs]);
+	kmem_cache_destroy(ctx->padded);
 	kmem_cache_destroy(ctx->hwcache);
 }
 
@@ -157,6 +169,8 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 	for (i = 0; i < MAX_PASSED_OVER; i++) {
 		if (c->mem == MEM_HWCACHE)
 			obj = kmem_cache_alloc(ctx->hwcache, GFP_KERNEL);
+		else if (c->mem == MEM_PADDED)
+			obj = kmem_cache_alloc(ctx->padded, GFP_KERNEL);
 		else
 			obj = kmalloc(c->alloc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, obj);
@@ -187,6 +201,7 @@ static void *alloc_case_memory(struct kunit *test, const struct decision_case *c
 static const char * const mem_names[] = {
 	[MEM_KMALLOC] = "kmalloc",
 	[MEM_HWCACHE] = "hwcache",
+	[MEM_PADDED] = "padded",
 	[MEM_PAGE] = "page",
 };
 
