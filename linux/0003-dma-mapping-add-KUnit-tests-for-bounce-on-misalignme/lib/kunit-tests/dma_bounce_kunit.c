@@ -110,13 +110,50 @@ static bool size_rule_bounces(size_t len, unsigned int line)
 		 IS_ALIGNED(kmalloc_size_roundup(len), line));
 }
 
-#define MAX_PASSED_OVER	64
+#define MAX_HELD_OBJS	256
+
+/* Objects a test keeps allocated until it ends, then frees with kfree(). */
+struct held_objs {
+	int nr;
+	void *obj[MAX_HELD_OBJS];
+};
+
+static void free_held_objs(void *data)
+{
+	struct held_objs *held = data;
+
+	while (held->nr)
+		kfree(held->obj[--held->nr]);
+}
+
+static struct held_objs *held_objs_alloc(struct kunit *test)
+{
+	struct held_objs *held = kunit_kzalloc(test, sizeof(*held), GFP_KERNEL);
+
+	if (held && kunit_add_action_or_reset(test, free_held_objs, held))
+		return NULL;
+	return held;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(destroy_cache_action, kmem_cache_destroy,
+			    struct kmem_cache *);
+
+/* A cache destroyed when the test ends, after the objects it holds. */
+static struct kmem_cache *test_cache_create(struct kunit *test, const char *name,
+					    unsigned int size, unsigned int align,
+					    slab_flags_t flags)
+{
+	struct kmem_cache *cache = kmem_cache_create(name, size, align, flags, NULL);
+
+	if (cache && kunit_add_action_or_reset(test, destroy_cache_action, cache))
+		return NULL;
+	return cache;
+}
 
 struct bounce_decision_ctx {
 	struct kmem_cache *hwcache;
 	struct kmem_cache *padded;
-	void *objs[MAX_PASSED_OVER];
-	int nr_objs;
+	struct held_objs *held;
 };
 
 static int bounce_decision_init(struct kunit *test)
@@ -130,28 +167,16 @@ static int bounce_decision_init(struct kunit *test)
 	 * Unmerged: a cache merged into kmalloc-64 would only tell the size
 	 * class of its objects, and the rows below want the exact size.
 	 */
-	ctx->hwcache = kmem_cache_create("dma_bounce_hw40", 40, 0,
-					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE, NULL);
-	if (!ctx->hwcache)
+	ctx->hwcache = test_cache_create(test, "dma_bounce_hw40", 40, 0,
+					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE);
+	ctx->padded = test_cache_create(test, "dma_bounce_pad24", 24, 64,
+					SLAB_NO_MERGE);
+	/* Created after the caches, so freed before they are destroyed. */
+	ctx->held = held_objs_alloc(test);
+	if (!ctx->hwcache || !ctx->padded || !ctx->held)
 		return -ENOMEM;
-	ctx->padded = kmem_cache_create("dma_bounce_pad24", 24, 64,
-					SLAB_NO_MERGE, NULL);
-	if (!ctx->padded) {
-		kmem_cache_destroy(ctx->hwcache);
-		return -ENOMEM;
-	}
 	test->priv = ctx;
 	return 0;
-}
-
-static void bounce_decision_exit(struct kunit *test)
-{
-	struct bounce_decision_ctx *ctx = test->priv;
-
-	while (ctx->nr_objs)
-		kfree(ctx->objs[--ctx->nr_objs]);
-	kmem_cache_destroy(ctx->padded);
-	kmem_cache_destroy(ctx->hwcache);
 }
 
 /*
@@ -164,9 +189,8 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 {
 	struct bounce_decision_ctx *ctx = test->priv;
 	void *obj;
-	int i;
 
-	for (i = 0; i < MAX_PASSED_OVER; i++) {
+	while (ctx->held->nr < MAX_HELD_OBJS) {
 		if (c->mem == MEM_HWCACHE)
 			obj = kmem_cache_alloc(ctx->hwcache, GFP_KERNEL);
 		else if (c->mem == MEM_PADDED)
@@ -174,12 +198,12 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 		else
 			obj = kmalloc(c->alloc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, obj);
-		ctx->objs[ctx->nr_objs++] = obj;
+		ctx->held->obj[ctx->held->nr++] = obj;
 		if (IS_ALIGNED((unsigned long)obj, c->line))
 			return obj;
 	}
 	KUNIT_FAIL(test, "no %zu-byte object aligned to %u in %d tries",
-		   c->alloc, c->line, MAX_PASSED_OVER);
+		   c->alloc, c->line, MAX_HELD_OBJS);
 	return NULL;
 }
 
@@ -584,7 +608,6 @@ static struct kunit_case bounce_decision_cases[] = {
 static struct kunit_suite bounce_decision_suite = {
 	.name = "dma-bounce-decision",
 	.init = bounce_decision_init,
-	.exit = bounce_decision_exit,
 	.test_cases = bounce_decision_cases,
 };
 
