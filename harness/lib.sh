@@ -16,10 +16,26 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(linux-source-6.12 build-essential gcc-aarch64-linux-gnu
 	  qemu-system-arm qemu-system-x86 flex bison bc libelf-dev
 	  libssl-dev ccache dwarves python3 rsync xz-utils cpio kmod git
-	  perl python3-ply python3-git)
+	  perl python3-ply python3-git device-tree-compiler)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+# need_packages PKG...: install the Debian packages that are not installed
+# yet, with one apt-get update first.
+need_packages() {
+	local p missing=()
+	for p; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	say "installing ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+}
 
 # git with a fixed identity, for the commits the harness makes
 hgit() {
@@ -54,6 +70,8 @@ run_kunit() {
 	mkdir -p "$LOGS"
 	log=$LOGS/$name.log
 	local args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch")
+	# two CPUs, for the tests of concurrent mappings
+	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then
 		args+=(--kunitconfig="$TREE/lib/kunit-tests/.kunitconfig"
 		       --jobs="$JOBS" --make_options "$(kunit_make_opts "$arch")")

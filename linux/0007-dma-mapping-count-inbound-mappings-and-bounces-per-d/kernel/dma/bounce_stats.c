@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-device statistics of the inbound DMA mappings that the bounce policy
+ * decides on: how many a device makes, how many are bounced and why, how
+ * many bytes that copies, and how many swiotlb has to refuse.
+ *
+ * The counters are per CPU and allocated on a device's first inbound
+ * mapping, so that counting costs one this_cpu_inc() on the fast path and
+ * nothing at all for coherent devices. debugfs shows them in
+ * dma_bounce/stats, one line per device, and in dma_bounce/devices/<device>;
+ * writing to either resets what it shows.
+ */
+#define pr_fmt(fmt) "dma-bounce: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/dma-bounce.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "bounce.h"
+
+struct dma_bounce_pcpu {
+	u64 count[DMA_BOUNCE_NR_STATS];
+};
+
+/**
+ * struct dma_bounce_dev - the statistics of one device
+ * @node: in dma_bounce_devs while the device lives, then in dma_bounce_dead
+ * @dev: the device, %NULL once it is released
+ * @pcpu: the counters
+ * @base: their sums at the last reset, subtracted from what is shown
+ * @dentry: its file in dma_bounce/devices/, once the work created it
+ * @name: the device's name, for its file
+ */
+struct dma_bounce_dev {
+	struct list_head node;
+	struct device *dev;
+	struct dma_bounce_pcpu __percpu *pcpu;
+	u64 base[DMA_BOUNCE_NR_STATS];
+	struct dentry *dentry;
+	char name[];
+};
+
+DEFINE_STATIC_KEY_TRUE(dma_bounce_stats_key);
+EXPORT_SYMBOL_GPL(dma_bounce_stats_key);
+
+/*
+ * Devices are added from the mapping path, in any context, and removed
+ * from device_release(): a spinlock protects the lists and dev->dma_bounce.
+ */
+static DEFINE_SPINLOCK(dma_bounce_devs_lock);
+static LIST_HEAD(dma_bounce_devs);
+static LIST_HEAD(dma_bounce_dead);
+
+/* Mappings not counted because the statistics could not be allocated. */
+static atomic_long_t dma_bounce_uncounted;
+
+static void dma_bounce_files_sync(struct work_struct *work);
+static struct dentry *dma_bounce_devices_dir;
+static DECLARE_WORK(dma_bounce_files_work, dma_bounce_files_sync);
+
+static struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
+{
+	const char *name = dev_name(dev);
+	struct dma_bounce_dev *bd;
+
+	/* The first mapping may well be made in atomic context. */
+	bd = kzalloc(struct_size(bd, name, strlen(name) + 1),
+		     GFP_ATOMIC | __GFP_NOWARN);
+	if (!bd)
+		return NULL;
+
+	bd->pcpu = alloc_percpu_gfp(struct dma_bounce_pcpu,
+				    GFP_ATOMIC | __GFP_NOWARN);
+	if (!bd->pcpu) {
+		kfree(bd);
+		return NULL;
+	}
+
+	bd->dev = dev;
+	strcpy(bd->name, name);
+	return bd;
+}
+
+static void dma_bounce_dev_free(struct dma_bounce_dev *bd)
+{
+	free_percpu(bd->pcpu);
+	kfree(bd);
+}
+
+static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
+{
+	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
+	struct dma_bounce_dev *new;
+	unsigned long flags;
+
+	if (likely(bd))
+		return bd;
+
+	new = dma_bounce_dev_alloc(dev);
+	if (!new)
+		return NULL;
+
+	/* Two CPUs may race to make the first mapping: one allocation wins. */
+	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
+	bd = dev->dma_bounce;
+	if (!bd) {
+		bd = new;
+		list_add_tail(&bd->node, &dma_bounce_devs);
+		WRITE_ONCE(dev->dma_bounce, bd);
+		new = NULL;
+	}
+	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
+
+	if (new)
+		dma_bounce_dev_free(new);
+	else
+		schedule_work(&dma_bounce_files_work);
+	return bd;
+}
+
+/**
+ * __dma_bounce_count - count an inbound mapping to a non-coherent device
+ * @dev: the device
+ * @reason: why it was bounced, or %DMA_BOUNCE_NONE if it was mapped in place
+ * @size: its length
+ * @refused: swiotlb had no slot for the bounce it needed
+ *
+ * The slow part of dma_bounce_count(); callable in any context.
+ */
+void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
+			size_t size, bool refused)
+{
+	struct dma_bounce_dev *bd = dma_bounce_dev_get(dev);
+
+	if (unlikely(!bd)) {
+		atomic_long_inc(&dma_bounce_uncounted);
+		return;
+	}
+
+	this_cpu_inc(bd->pcpu->count[DMA_BOUNCE_STAT_SEEN]);
+	if (likely(reason == DMA_BOUNCE_NONE))
+		return;
+
+	if (refused) {
+		this_cpu_inc(bd->pcpu->count[DMA_BOUNCE_STAT_REFUSED]);
+		return;
+	}
+	this_cpu_inc(bd->pcpu->count[reason]);
+	this_cpu_add(bd->pcpu->count[DMA_BOUNCE_STAT_BYTES], size);
+}
+EXPORT_SYMBOL_GPL(__dma_bounce_count);
+
+static void dma_bounce_dev_sum(struct dma_bounce_dev *bd, u64 *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(u64) * DMA_BOUNCE_NR_STATS);
+	for_each_possible_cpu(cpu) {
+		struct dma_bounce_pcpu *p = per_cpu_ptr(bd->pcpu, cpu);
+
+		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+			sum[i] += READ_ONCE(p->count[i]);
+	}
+}
+
+/* Called with dma_bounce_devs_lock held. */
+static void dma_bounce_dev_read(struct dma_bounce_dev *bd,
+				struct dma_bounce_stats *stats)
+{
+	int i;
+
+	dma_bounce_dev_sum(bd, stats->count);
+	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+		stats->count[i] -= bd->base[i];
+}
+
+/*
+ * Resetting remembers the sums instead of clearing the per-CPU counters,
+ * which other CPUs may be incrementing: no increment is ever lost.
+ * Called with dma_bounce_devs_lock held.
+ */
+static void dma_bounce_dev_reset(struct dma_bounce_dev *bd)
+{
+	dma_bounce_dev_sum(bd, bd->base);
+}
+
+/**
+ * dma_bounce_stats_read - read a device's bounce statistics
+ * @dev: the device
+ * @stats: filled with the counts since the last reset
+ *
+ * Return: 0, or -ENOENT if @dev never made an inbound mapping that was
+ * counted (@stats is then all zeroes).
+ */
+int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats)
+{
+	struct dma_bounce_dev *bd;
+	unsigned long flags;
+	int ret = -ENOENT;
+
+	memset(stats, 0, sizeof(*stats));
+	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
+	bd = dev->dma_bounce;
+	if (bd) {
+		dma_bounce_dev_read(bd, stats);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dma_bounce_stats_read);
+
+/**
+ * dma_bounce_stats_reset - start a device's bounce statistics from zero
+ * @dev: the device
+ */
+void dma_bounce_stats_reset(struct device *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
+	if (dev->dma_bounce)
+		dma_bounce_dev_reset(dev->dma_bounce);
+	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
+}
+EXPORT_SYMBOL_GPL(dma_bounce_stats_reset);
+
+/**
+ * dma_bounce_stats_release - forget a device that is being released
+ * @dev: the device
+ *
+ * Called by device_release(), in whatever context the last reference was
+ * dropped: the statistics are freed later, by a work item that removes
+ * their debugfs file first.
+ */
+void dma_bounce_stats_release(struct device *dev)
+{
+	struct dma_bounce_dev *bd;
+	unsigned long flags;
+
+	if (!READ_ONCE(dev->dma_bounce))
+		return;
+
+	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
+	bd = dev->dma_bounce;
+	dev->dma_bounce = NULL;
+	bd->dev = NULL;
+	list_move_tail(&bd->node, &dma_bounce_dead);
+	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
+
+	schedule_work(&dma_bounce_files_work);
+}
+
+/**
+ * dma_bounce_stats_enable - switch the counting of mappings on or off
+ * @enable: count from now on
+ *
+ * Switched off, dma_bounce_count() is patched down to the direction and
+ * coherence tests; the counts already made stay readable.
+ */
+void dma_bounce_stats_enable(bool enable)
+{
+	if (enable)
+		static_branch_enable(&dma_bounce_stats_key);
+	else
+		static_branch_disable(&dma_bounce_stats_key);
+}
+EXPORT_SYMBOL_GPL(dma_bounce_stats_enable);
+
+/* Free the statistics of released devices, after removing their files. */
+static void dma_bounce_free_dead(void)
+{
+	struct dma_bounce_dev *bd, *next;
+	LIST_HEAD(dead);
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	list_splice_init(&dma_bounce_dead, &dead);
+	spin_unlock_irq(&dma_bounce_devs_lock);
+
+	/* debugfs_remove() waits for the readers of the file to leave. */
+	list_for_each_entry_safe(bd, next, &dead, node) {
+		debugfs_remove(bd->dentry);
+		dma_bounce_dev_free(bd);
+	}
+}
+
+#ifdef CONFIG_DEBUG_FS
+static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
+	[DMA_BOUNCE_STAT_SEEN]		= "inbound",
+	[DMA_BOUNCE_STAT_HEAD]		= "head",
+	[DMA_BOUNCE_STAT_TAIL]		= "tail",
+	[DMA_BOUNCE_STAT_SIZE]		= "size",
+	[DMA_BOUNCE_STAT_ADDRESSING]	= "addressing",
+	[DMA_BOUNCE_STAT_FORCED]	= "forced",
+	[DMA_BOUNCE_STAT_BYTES]		= "bytes",
+	[DMA_BOUNCE_STAT_REFUSED]	= "refused",
+};
+
+/* All bounces, whatever their reason. */
+static u64 dma_bounce_total(const struct dma_bounce_stats *stats)
+{
+	return stats->count[DMA_BOUNCE_STAT_HEAD] +
+	       stats->count[DMA_BOUNCE_STAT_TAIL] +
+	       stats->count[DMA_BOUNCE_STAT_SIZE] +
+	       stats->count[DMA_BOUNCE_STAT_ADDRESSING] +
+	       stats->count[DMA_BOUNCE_STAT_FORCED];
+}
+
+static void dma_bounce_show_rate(struct seq_file *m,
+				 const struct dma_bounce_stats *stats)
+{
+	u64 seen = stats->count[DMA_BOUNCE_STAT_SEEN];
+	u64 permille = 0;
+
+	if (seen)
+		permille = div64_u64(dma_bounce_total(stats) * 1000, seen);
+	seq_printf(m, "%llu.%llu%%", div_u64(permille, 10),
+		   permille - div_u64(permille, 10) * 10);
+}
+
+static int dma_bounce_table_show(struct seq_file *m, void *v)
+{
+	struct dma_bounce_stats stats;
+	struct dma_bounce_dev *bd;
+	int i;
+
+	seq_printf(m, "%-20s %-16s %7s", "device", "driver", "rate");
+	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+		seq_printf(m, " %10s", dma_bounce_stat_names[i]);
+	seq_putc(m, '\n');
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	list_for_each_entry(bd, &dma_bounce_devs, node) {
+		dma_bounce_dev_read(bd, &stats);
+		seq_printf(m, "%-20s %-16s ", dev_name(bd->dev),
+			   dev_driver_string(bd->dev));
+		dma_bounce_show_rate(m, &stats);
+		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+			seq_printf(m, " %10llu", stats.count[i]);
+		seq_putc(m, '\n');
+	}
+	spin_unlock_irq(&dma_bounce_devs_lock);
+
+	if (atomic_long_read(&dma_bounce_uncounted))
+		seq_printf(m, "# %ld mappings not counted: no memory for their device's counters\n",
+			   atomic_long_read(&dma_bounce_uncounted));
+	return 0;
+}
+
+static int dma_bounce_table_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, dma_bounce_table_show, NULL);
+}
+
+/* Any write resets every device. */
+static ssize_t dma_bounce_table_write(struct file *file,
+				      const char __user *ubuf, size_t count,
+				      loff_t *ppos)
+{
+	struct dma_bounce_dev *bd;
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	list_for_each_entry(bd, &dma_bounce_devs, node)
+		dma_bounce_dev_reset(bd);
+	spin_unlock_irq(&dma_bounce_devs_lock);
+	atomic_long_set(&dma_bounce_uncounted, 0);
+	return count;
+}
+
+static const struct file_operations dma_bounce_table_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dma_bounce_table_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= dma_bounce_table_write,
+};
+
+static int dma_bounce_dev_show(struct seq_file *m, void *v)
+{
+	struct dma_bounce_dev *bd = m->private;
+	struct dma_bounce_stats stats;
+	int i;
+
+	seq_printf(m, "device %s\n", bd->name);
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	/* A released device keeps its file until the work removes it. */
+	seq_printf(m, "driver %s\n", bd->dev ? dev_driver_string(bd->dev) :
+						"(released)");
+	dma_bounce_dev_read(bd, &stats);
+	spin_unlock_irq(&dma_bounce_devs_lock);
+
+	seq_puts(m, "rate ");
+	dma_bounce_show_rate(m, &stats);
+	seq_putc(m, '\n');
+	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", dma_bounce_stat_names[i],
+			   stats.count[i]);
+	return 0;
+}
+
+static int dma_bounce_dev_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, dma_bounce_dev_show, inode->i_private);
+}
+
+static ssize_t dma_bounce_dev_write(struct file *file,
+				    const char __user *ubuf, size_t count,
+				    loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	dma_bounce_dev_reset(m->private);
+	spin_unlock_irq(&dma_bounce_devs_lock);
+	return count;
+}
+
+static const struct file_operations dma_bounce_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dma_bounce_dev_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= dma_bounce_dev_write,
+};
+
+static struct dma_bounce_dev *dma_bounce_next_without_file(void)
+{
+	struct dma_bounce_dev *bd;
+
+	guard(spinlock_irq)(&dma_bounce_devs_lock);
+	list_for_each_entry(bd, &dma_bounce_devs, node)
+		if (!bd->dentry)
+			return bd;
+	return NULL;
+}
+
+/*
+ * A device released while its file is being created only moves to
+ * dma_bounce_dead, and the work queued for it runs after this one: the
+ * statistics stay valid until then.
+ */
+static void dma_bounce_create_files(void)
+{
+	struct dma_bounce_dev *bd;
+
+	if (!dma_bounce_devices_dir)
+		return;
+
+	while ((bd = dma_bounce_next_without_file())) {
+		bd->dentry = debugfs_create_file(bd->name, 0600,
+						 dma_bounce_devices_dir, bd,
+						 &dma_bounce_dev_fops);
+		/* Two devices of one name on different buses get one file. */
+		if (IS_ERR(bd->dentry))
+			pr_debug("no debugfs file for %s\n", bd->name);
+	}
+}
+
+static int dma_bounce_enabled_get(void *data, u64 *val)
+{
+	*val = dma_bounce_stats_enabled();
+	return 0;
+}
+
+static int dma_bounce_enabled_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	dma_bounce_stats_enable(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(dma_bounce_enabled_fops, dma_bounce_enabled_get,
+			 dma_bounce_enabled_set, "%llu\n");
+
+static int __init dma_bounce_stats_debugfs_init(void)
+{
+	struct dentry *dir = dma_bounce_debugfs_dir();
+
+	debugfs_create_file("stats", 0600, dir, NULL, &dma_bounce_table_fops);
+	debugfs_create_file_unsafe("stats_enabled", 0600, dir, NULL,
+				   &dma_bounce_enabled_fops);
+	dma_bounce_devices_dir = debugfs_create_dir("devices", dir);
+
+	/* Devices that mapped memory before now get their files. */
+	schedule_work(&dma_bounce_files_work);
+	return 0;
+}
+late_initcall(dma_bounce_stats_debugfs_init);
+#else
+static void dma_bounce_create_files(void)
+{
+}
+#endif /* CONFIG_DEBUG_FS */
+
+/* Remove the files of released devices and create those of new ones. */
+static void dma_bounce_files_sync(struct work_struct *work)
+{
+	dma_bounce_free_dead();
+	dma_bounce_create_files();
+}
