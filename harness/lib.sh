@@ -16,7 +16,8 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(linux-source-6.12 build-essential gcc-aarch64-linux-gnu
 	  qemu-system-arm qemu-system-x86 flex bison bc libelf-dev
 	  libssl-dev ccache dwarves python3 rsync xz-utils cpio kmod git
-	  perl python3-ply python3-git device-tree-compiler)
+	  perl python3-ply python3-git device-tree-compiler
+	  linux-perf python3-matplotlib)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

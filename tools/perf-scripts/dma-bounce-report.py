@@ -51,6 +51,10 @@ class Device:
     def bounced(self):
         return sum(self.bounces.values())
 
+    @property
+    def active(self):
+        return self.inbound or self.bounces or self.audit
+
 
 devices = {}
 paths = defaultdict(Counter)        # driver -> call path -> bounces
@@ -198,7 +202,8 @@ def by_driver():
         agg.audit.update(dev.audit)
         agg.audit_bytes += dev.audit_bytes
         agg.copied_back += dev.copied_back
-    return sorted(drivers.values(), key=lambda d: (-d.bounced - sum(d.audit.values()), d.name))
+    return sorted((d for d in drivers.values() if d.active),
+                  key=lambda d: (-d.bounced - sum(d.audit.values()), d.name))
 
 
 HEADER = "%-16s %-22s %9s %9s %7s %11s  %s"
@@ -225,7 +230,7 @@ def print_tables():
     print("\nper device\n")
     print(HEADER % ("driver", "device", "inbound", "bounces", "rate", "bytes",
                     "reasons"))
-    for dev in sorted(devices.values(),
+    for dev in sorted((d for d in devices.values() if d.active),
                       key=lambda d: (d.driver or "?", d.name)):
         print_row(dev.driver or "?", dev.name, dev)
 
@@ -281,7 +286,8 @@ def trace_end():
               "bounced, or the kernel has no dma_bounce tracepoints",
               file=sys.stderr)
     print_tables()
-    unknown = sorted(d.name for d in devices.values() if not d.driver)
+    unknown = sorted(d.name for d in devices.values()
+                     if d.active and not d.driver)
     if unknown:
         print("\nunknown devices (no driver name in the recording): %s\n"
               "  the dma:* events do not name drivers: give --drivers FILE "
