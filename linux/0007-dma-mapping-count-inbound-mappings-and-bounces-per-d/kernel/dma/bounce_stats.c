@@ -249,12 +249,15 @@ void dma_bounce_stats_release(struct device *dev)
 
 	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
 	bd = dev->dma_bounce;
-	dev->dma_bounce = NULL;
-	bd->dev = NULL;
-	list_move_tail(&bd->node, &dma_bounce_dead);
+	if (bd) {
+		dev->dma_bounce = NULL;
+		bd->dev = NULL;
+		list_move_tail(&bd->node, &dma_bounce_dead);
+	}
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 
-	schedule_work(&dma_bounce_files_work);
+	if (bd)
+		schedule_work(&dma_bounce_files_work);
 }
 
 /**
@@ -312,16 +315,18 @@ static u64 dma_bounce_total(const struct dma_bounce_stats *stats)
 	       stats->count[DMA_BOUNCE_STAT_FORCED];
 }
 
-static void dma_bounce_show_rate(struct seq_file *m,
+/* The share of inbound mappings bounced, "12.5%", in a field of @width. */
+static void dma_bounce_show_rate(struct seq_file *m, int width,
 				 const struct dma_bounce_stats *stats)
 {
 	u64 seen = stats->count[DMA_BOUNCE_STAT_SEEN];
-	u64 permille = 0;
+	u32 permille = 0;
+	char rate[16];
 
 	if (seen)
 		permille = div64_u64(dma_bounce_total(stats) * 1000, seen);
-	seq_printf(m, "%llu.%llu%%", div_u64(permille, 10),
-		   permille - div_u64(permille, 10) * 10);
+	snprintf(rate, sizeof(rate), "%u.%u%%", permille / 10, permille % 10);
+	seq_printf(m, "%*s", width, rate);
 }
 
 static int dma_bounce_table_show(struct seq_file *m, void *v)
@@ -340,7 +345,7 @@ static int dma_bounce_table_show(struct seq_file *m, void *v)
 		dma_bounce_dev_read(bd, &stats);
 		seq_printf(m, "%-20s %-16s ", dev_name(bd->dev),
 			   dev_driver_string(bd->dev));
-		dma_bounce_show_rate(m, &stats);
+		dma_bounce_show_rate(m, 7, &stats);
 		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
 			seq_printf(m, " %10llu", stats.count[i]);
 		seq_putc(m, '\n');
@@ -398,7 +403,7 @@ static int dma_bounce_dev_show(struct seq_file *m, void *v)
 	spin_unlock_irq(&dma_bounce_devs_lock);
 
 	seq_puts(m, "rate ");
-	dma_bounce_show_rate(m, &stats);
+	dma_bounce_show_rate(m, 0, &stats);
 	seq_putc(m, '\n');
 	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", dma_bounce_stat_names[i],
