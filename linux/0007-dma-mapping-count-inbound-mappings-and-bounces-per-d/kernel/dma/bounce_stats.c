@@ -67,11 +67,11 @@ static DECLARE_WORK(dma_bounce_files_work, dma_bounce_files_sync);
 static struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 {
 	const char *name = dev_name(dev);
+	size_t len = strlen(name) + 1;
 	struct dma_bounce_dev *bd;
 
 	/* The first mapping may well be made in atomic context. */
-	bd = kzalloc(struct_size(bd, name, strlen(name) + 1),
-		     GFP_ATOMIC | __GFP_NOWARN);
+	bd = kzalloc(struct_size(bd, name, len), GFP_ATOMIC | __GFP_NOWARN);
 	if (!bd)
 		return NULL;
 
@@ -83,7 +83,7 @@ static struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 	}
 
 	bd->dev = dev;
-	strcpy(bd->name, name);
+	strscpy(bd->name, name, len);
 	return bd;
 }
 
