@@ -50,15 +50,18 @@ lab_disks() {
 # lab_boot KERNEL INITRAMFS MACHINE LOG CMDLINE...: boot the lab machine
 # with all its devices, the guest's console in LOG. The guest writes its
 # results as a tar archive to the disk with serial "labout" ($LAB/out.img).
+# LAB_COHERENT=1 keeps QEMU's own device tree, whose devices are coherent.
 lab_boot() {
-	local kernel=$1 initrd=$2 machine=$3 log=$4 dtb
+	local kernel=$1 initrd=$2 machine=$3 log=$4 dtb=()
 	shift 4
-	dtb=$(lab_dtb "$machine")
+	if [ "${LAB_COHERENT:-0}" != 1 ]; then
+		dtb=(-dtb "$(lab_dtb "$machine")")
+	fi
 	lab_disks
 	local iommu=iommu_platform=on,disable-legacy=on
 	timeout 1200 qemu-system-aarch64 -machine "$machine" -cpu max \
 		-smp "$LAB_SMP" -m "$LAB_MEM" -nographic -no-reboot \
-		-kernel "$kernel" -initrd "$initrd" -dtb "$dtb" \
+		-kernel "$kernel" -initrd "$initrd" "${dtb[@]}" \
 		-append "console=ttyAMA0 $*" \
 		-drive "file=$LAB/vblk.img,if=none,format=raw,id=vblk" \
 		-device "virtio-blk-pci,drive=vblk,serial=labvblk,$iommu" \

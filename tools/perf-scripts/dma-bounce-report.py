@@ -122,30 +122,35 @@ def trace_begin():
         load_drivers(drivers)
 
 
+def bounce_event(kind, device_name, driver, size, reason, callchain):
+    """A bounce ("bounce"), or one that audit mode saw ("audit")."""
+    events[kind] += 1
+    dev = device(device_name, driver)
+    if kind == "audit":
+        dev.audit[REASONS.get(reason, "?")] += 1
+        dev.audit_bytes += size
+    else:
+        dev.bounces[REASONS.get(reason, "?")] += 1
+        dev.bytes += size
+    path = call_path(callchain)
+    if path:
+        paths[dev.driver][path] += 1
+
+
 def dma_bounce__dma_bounce_map(event_name, context, common_cpu, common_secs,
                                common_nsecs, common_pid, common_comm,
                                common_callchain, device_name, driver, orig,
                                slot, size, dir, reason):
-    events["bounce"] += 1
-    dev = device(device_name, driver)
-    dev.bounces[REASONS.get(reason, "?")] += 1
-    dev.bytes += size
-    path = call_path(common_callchain)
-    if path:
-        paths[dev.driver][path] += 1
+    bounce_event("bounce", device_name, driver, size, reason,
+                 common_callchain)
 
 
 def dma_bounce__dma_bounce_audit(event_name, context, common_cpu,
                                  common_secs, common_nsecs, common_pid,
                                  common_comm, common_callchain, device_name,
                                  driver, orig, size, dir, reason):
-    events["audit"] += 1
-    dev = device(device_name, driver)
-    dev.audit[REASONS.get(reason, "?")] += 1
-    dev.audit_bytes += size
-    path = call_path(common_callchain)
-    if path:
-        paths[dev.driver][path] += 1
+    bounce_event("audit", device_name, driver, size, reason,
+                 common_callchain)
 
 
 def dma_bounce__dma_bounce_copy_back(event_name, context, common_cpu,

@@ -358,11 +358,6 @@ static int dma_bounce_table_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int dma_bounce_table_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, dma_bounce_table_show, NULL);
-}
-
 /* Any write resets every device. */
 static ssize_t dma_bounce_table_write(struct file *file,
 				      const char __user *ubuf, size_t count,
@@ -378,14 +373,7 @@ static ssize_t dma_bounce_table_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations dma_bounce_table_fops = {
-	.owner		= THIS_MODULE,
-	.open		= dma_bounce_table_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-	.write		= dma_bounce_table_write,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_table);
 
 static int dma_bounce_dev_show(struct seq_file *m, void *v)
 {
@@ -411,11 +399,6 @@ static int dma_bounce_dev_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int dma_bounce_dev_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, dma_bounce_dev_show, inode->i_private);
-}
-
 static ssize_t dma_bounce_dev_write(struct file *file,
 				    const char __user *ubuf, size_t count,
 				    loff_t *ppos)
@@ -428,14 +411,7 @@ static ssize_t dma_bounce_dev_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations dma_bounce_dev_fops = {
-	.owner		= THIS_MODULE,
-	.open		= dma_bounce_dev_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-	.write		= dma_bounce_dev_write,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_dev);
 
 static struct dma_bounce_dev *dma_bounce_next_without_file(void)
 {
