@@ -11,6 +11,7 @@
 #                    (default: <input>.drivers when it exists)
 #   --top N          call paths to print per driver (default 5)
 #   --png FILE       also write a bar chart of the bounce rate per driver
+#   --csv FILE       also write the per-driver table as CSV
 #
 # The denominator of a bounce rate is the inbound mappings a device made:
 # dma:dma_map_page events, and every segment of dma:dma_map_sg events,
@@ -82,6 +83,8 @@ def parse_options():
                         help="call paths per driver (default 5)")
     parser.add_argument("--png", metavar="FILE",
                         help="write a bar chart of bounce rate per driver")
+    parser.add_argument("--csv", metavar="FILE",
+                        help="also write the per-driver table as CSV")
     return parser.parse_args(sys.argv[1:])
 
 
@@ -278,6 +281,18 @@ def write_png(path):
     print("\nbar chart written to %s" % path)
 
 
+def write_csv(path):
+    import csv
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["driver", "inbound", "bounces", "bytes", "reasons",
+                      "audit", "audit_bytes"])
+        for d in by_driver():
+            out.writerow([d.name, d.inbound, d.bounced, d.bytes,
+                          reasons(d.bounces), sum(d.audit.values()),
+                          d.audit_bytes])
+
+
 def trace_end():
     ours = events["bounce"] + events["audit"] + events["copy_back"]
     if not ours and not events["map"]:
@@ -300,3 +315,5 @@ def trace_end():
     print_paths()
     if opts.png:
         write_png(opts.png)
+    if opts.csv:
+        write_csv(opts.csv)
