@@ -190,6 +190,29 @@ static void dma_bounce_dev_reset(struct dma_bounce_dev *bd)
 	dma_bounce_dev_sum(bd, bd->base);
 }
 
+static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
+	[DMA_BOUNCE_STAT_SEEN]		= "inbound",
+	[DMA_BOUNCE_STAT_HEAD]		= "head",
+	[DMA_BOUNCE_STAT_TAIL]		= "tail",
+	[DMA_BOUNCE_STAT_SIZE]		= "size",
+	[DMA_BOUNCE_STAT_ADDRESSING]	= "addressing",
+	[DMA_BOUNCE_STAT_FORCED]	= "forced",
+	[DMA_BOUNCE_STAT_BYTES]		= "bytes",
+	[DMA_BOUNCE_STAT_REFUSED]	= "refused",
+};
+
+/**
+ * dma_bounce_stat_name - the name of a counter, as debugfs shows it
+ * @stat: the counter
+ */
+const char *dma_bounce_stat_name(enum dma_bounce_stat stat)
+{
+	if (stat >= DMA_BOUNCE_NR_STATS)
+		return "?";
+	return dma_bounce_stat_names[stat];
+}
+EXPORT_SYMBOL_GPL(dma_bounce_stat_name);
+
 /**
  * dma_bounce_stats_read - read a device's bounce statistics
  * @dev: the device
@@ -294,17 +317,6 @@ static void dma_bounce_free_dead(void)
 }
 
 #ifdef CONFIG_DEBUG_FS
-static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
-	[DMA_BOUNCE_STAT_SEEN]		= "inbound",
-	[DMA_BOUNCE_STAT_HEAD]		= "head",
-	[DMA_BOUNCE_STAT_TAIL]		= "tail",
-	[DMA_BOUNCE_STAT_SIZE]		= "size",
-	[DMA_BOUNCE_STAT_ADDRESSING]	= "addressing",
-	[DMA_BOUNCE_STAT_FORCED]	= "forced",
-	[DMA_BOUNCE_STAT_BYTES]		= "bytes",
-	[DMA_BOUNCE_STAT_REFUSED]	= "refused",
-};
-
 /* All bounces, whatever their reason. */
 static u64 dma_bounce_total(const struct dma_bounce_stats *stats)
 {
@@ -337,7 +349,7 @@ static int dma_bounce_table_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "%-20s %-16s %7s", "device", "driver", "rate");
 	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-		seq_printf(m, " %10s", dma_bounce_stat_names[i]);
+		seq_printf(m, " %10s", dma_bounce_stat_name(i));
 	seq_putc(m, '\n');
 
 	spin_lock_irq(&dma_bounce_devs_lock);
@@ -394,7 +406,7 @@ static int dma_bounce_dev_show(struct seq_file *m, void *v)
 	dma_bounce_show_rate(m, 0, &stats);
 	seq_putc(m, '\n');
 	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-		seq_printf(m, "%s %llu\n", dma_bounce_stat_names[i],
+		seq_printf(m, "%s %llu\n", dma_bounce_stat_name(i),
 			   stats.count[i]);
 	return 0;
 }
