@@ -77,7 +77,11 @@ lab_boot() {
 		-netdev hubport,id=n0,hubid=0 -netdev hubport,id=n1,hubid=0 \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,$iommu" \
 		-device e1000e,netdev=n1,mac=52:54:00:00:00:02 \
-		</dev/null >"$log" 2>&1
+		</dev/null 2>&1 | tee "$log" |
+		# progress: what the guest reports, as it reports it
+		awk '/^LAB: / && !/^LAB: fact/ {
+			sub(/^LAB: /, "    guest: "); print; fflush()
+		}' >&2
 }
 
 # lab_results DIR: unpack what the guest wrote to the output disk

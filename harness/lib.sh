@@ -96,3 +96,14 @@ c = dict((k, int(v)) for k, v in re.findall(r'(passed|failed|crashed|skipped|err
 print(c.get('passed', 0), c.get('failed', 0) + c.get('crashed', 0) + c.get('errors', 0), c.get('skipped', 0))
 PY
 }
+
+# wait_for PID SECONDS: true as soon as PID has exited, false if it still
+# runs after SECONDS (for progress lines during long jobs)
+wait_for() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
