@@ -16,6 +16,10 @@ import sys
 
 ORDER = ["off", "kmalloc", "misaligned", "misaligned-smmuv3"]
 
+# One run: facts.txt, perf's figures per driver (drivers.csv), integrity per
+# device, the kernel's counters per driver, the report's top call paths.
+Run = collections.namedtuple("Run", "facts perf integrity counters paths")
+
 
 def load(run_dir):
     facts, drivers, integrity = {}, {}, {}
@@ -32,8 +36,8 @@ def load(run_dir):
         with open(path) as f:
             for row in csv.DictReader(f):
                 drivers[row["driver"]] = row
-    return facts, drivers, integrity, load_counters(run_dir), \
-        load_paths(run_dir)
+    return Run(facts, drivers, integrity, load_counters(run_dir),
+               load_paths(run_dir))
 
 
 REASONS = ["head", "tail", "size", "addressing", "forced"]
@@ -127,6 +131,10 @@ def load_expected(path):
     return expected
 
 
+def kmalloc_kib(facts):
+    return int(facts.get("kmalloc_slab_pages", 0)) * 4
+
+
 def rate(row):
     inbound = int(row["inbound"])
     return 100.0 * int(row["bounces"]) / inbound if inbound else 0.0
@@ -147,10 +155,11 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
         out(title)
         out("%-16s %-18s %9s %9s %8s %10s  %s" % (
             "driver", "run", "inbound", "bounces", "rate", "bytes", "reasons"))
-        drivers = sorted({d for run in runs.values() for d in run[source]})
+        drivers = sorted({d for run in runs.values()
+                          for d in getattr(run, source)})
         for d in drivers:
             for name, run in runs.items():
-                r = run[source].get(d)
+                r = getattr(run, source).get(d)
                 if r:
                     out("%-16s %-18s %9d %9d %7.1f%% %10s  %s" % (
                         d, name, int(r["inbound"]), int(r["bounces"]),
@@ -159,8 +168,8 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
         return drivers
 
     drivers = table("the kernel's counters, boot and workload "
-                    "(dma_bounce/stats)", 3)
-    table("perf, during the workload (dma-bounce-report)", 1)
+                    "(dma_bounce/stats)", "counters")
+    table("perf, during the workload (dma-bounce-report)", "perf")
 
     # What the policy promises: on the very same mappings, no bounce the
     # size rule would not make, save known ones (lab/expected-extra-bounces).
@@ -169,7 +178,7 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
     # segments, and polls a USB hub a different number of times, from one
     # boot to the next, so counts compared across boots would be noise.
     for name, run in runs.items():
-        facts = run[0]
+        facts = run.facts
         if facts.get("policy") != "misaligned":
             continue
         if "cache_line" not in facts or "kmalloc_sizes" not in facts:
@@ -194,15 +203,15 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
 
     for name, run in runs.items():
         # perf records a window of what the counters count since boot
-        for d, r in run[1].items():
-            c = run[3].get(d)
+        for d, r in run.perf.items():
+            c = run.counters.get(d)
             if c and int(r["inbound"]) > c["inbound"]:
                 problems.append("%s: perf saw %s inbound mappings of %s, "
                                 "the counters %d" % (name, r["inbound"], d,
                                                      c["inbound"]))
-        if run[4]:
+        if run.paths:
             out("top call paths behind the bounces, %s" % name)
-            for line in run[4]:
+            for line in run.paths:
                 out("  " + line)
             out()
     out()
@@ -210,7 +219,8 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
     out("%-18s %10s %12s %12s %10s %10s %12s" % (
         "run", "boot s", "kmalloc KiB", "slab KiB", "swiotlb hw", "checked",
         "mismatches"))
-    for name, (facts, _, integ, _, _) in runs.items():
+    for name, run in runs.items():
+        facts, integ = run.facts, run.integrity
         checked = sum(int(v.get("bytes", 0)) for v in integ.values())
         bad = sum(int(v.get("mismatches", 0)) for v in integ.values())
         missing = [k for k, v in integ.items() if "bytes" not in v]
@@ -222,15 +232,14 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
                             % (name, ", ".join(missing) or "any device"))
         out("%-18s %10s %12d %12s %10s %10d %12d" % (
             name, facts.get("boot_seconds", "?"),
-            int(facts.get("kmalloc_slab_pages", 0)) * 4,
-            facts.get("slab_kb", "?"), facts.get("swiotlb_used_hiwater", "?"),
+            kmalloc_kib(facts), facts.get("slab_kb", "?"), facts.get("swiotlb_used_hiwater", "?"),
             checked, bad))
     if "off" in runs:
-        off = int(runs["off"][0].get("kmalloc_slab_pages", 0)) * 4
-        for name, (facts, _, _, _, _) in runs.items():
+        off = kmalloc_kib(runs["off"].facts)
+        for name, run in runs.items():
             # the SMMUv3 run has another machine's kernel objects
             if name != "off" and "-" not in name:
-                kib = int(facts.get("kmalloc_slab_pages", 0)) * 4
+                kib = kmalloc_kib(run.facts)
                 out("kmalloc slab memory, %s vs off: %d KiB vs %d KiB (%+d KiB)"
                     % (name, kib, off, kib - off))
     out()
@@ -259,7 +268,7 @@ def draw(runs, drivers, path):
     width = 0.8 / max(1, len(names))
     fig, ax = plt.subplots(figsize=(max(5, 1.5 * len(drivers)), 3.8))
     for i, name in enumerate(names):
-        ds = runs[name][3]
+        ds = runs[name].counters
         rates = [rate(ds[d]) if d in ds else 0 for d in drivers]
         ax.bar([x + i * width for x in range(len(drivers))], rates, width,
                label=name)
