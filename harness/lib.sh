@@ -6,7 +6,10 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BOUNCE_BUILD:-$TOP/build}
 BASE=$BUILD/base		# pristine Debian linux-source-6.12, as a git repo
 TREE=$BUILD/linux		# base + our series, one commit per patch
-SERIES=$TOP/linux		# the series: one folder per patch
+PATCHES=$TOP/patches		# the series: git format-patch files, "series"
+# What is ours at the top level; every other top-level entry is the
+# generated view of the series' final files (harness/view).
+OURS=(.git .ci .gitignore .gitattributes README.md build harness lab patches tools)
 SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 export CCACHE_DIR=${CCACHE_DIR:-/var/cache/bounce-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -63,14 +66,18 @@ kunit_cross() {
 LOGS=$BUILD/logs
 
 # run_kunit NAME ARCH COMMAND [kunit.py args...]: run kunit.py on the tree,
-# log to build/logs/NAME.log, and print "passed failed skipped" on stdout
-# (failed counts crashes too; a run without a result line is one failure).
+# log to build/logs/NAME.log, its results as KernelCI JSON (kunit.py --json)
+# in build/logs/NAME.json, and print "passed failed skipped" on stdout,
+# counted over the test cases of that JSON (a crashed case counts as
+# failed; a run that gave no results at all is one failure).
 run_kunit() {
-	local name=$1 arch=$2 cmd=$3 log line
+	local name=$1 arch=$2 cmd=$3 log json
 	shift 3
 	mkdir -p "$LOGS"
 	log=$LOGS/$name.log
-	local args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch")
+	json=$LOGS/$name.json
+	rm -f "$json"
+	local args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --json="$json")
 	# two CPUs, for the tests of concurrent mappings
 	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then
@@ -82,19 +89,13 @@ run_kunit() {
 	say "kunit $cmd $arch ($name), log in $log"
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
 		--timeout=900 "$@") >"$log" 2>&1 || true
-	line=$(grep -a 'Testing complete\. Ran' "$log" | tail -n 1 || true)
-	if [ -z "$line" ]; then
+	if [ ! -s "$json" ]; then
 		tail -n 30 "$log" >&2
 		say "$name: no test result (build or boot failure)"
 		echo "0 1 0"
 		return
 	fi
-	say "$name: ${line#*Testing complete. }"
-	python3 - "$line" <<'PY'
-import re, sys
-c = dict((k, int(v)) for k, v in re.findall(r'(passed|failed|crashed|skipped|errors): (\d+)', sys.argv[1]))
-print(c.get('passed', 0), c.get('failed', 0) + c.get('crashed', 0) + c.get('errors', 0), c.get('skipped', 0))
-PY
+	python3 "$TOP/harness/kunit-count.py" "$json" "$name"
 }
 
 # wait_for PID SECONDS: true as soon as PID has exited, false if it still
@@ -106,4 +107,75 @@ wait_for() {
 		sleep 1
 	done
 	! kill -0 "$1" 2>/dev/null
+}
+
+# The commits of the series in the tree, oldest first.
+series_commits() {
+	git -C "$TREE" rev-list --reverse base..series
+}
+
+# format_series DIR: write the series of the tree (base..series) into DIR as
+# patches/ holds it: git format-patch files, the cover letter (subject and
+# text from the description of the branch "series", "From" the author of
+# the last patch, dated like the newest patch) and quilt's "series" file.
+# The same commits always give the same bytes: all-zero commit ids, no
+# signature of the git version, no Message-Id.
+format_series() {
+	local out=$1 last name email date cover
+	mkdir -p "$out"
+	rm -f "$out"/*.patch "$out/series"
+	last=$(git -C "$TREE" rev-parse series)
+	name=$(git -C "$TREE" log -1 --format=%an "$last")
+	email=$(git -C "$TREE" log -1 --format=%ae "$last")
+	git -C "$TREE" -c user.name="$name" -c user.email="$email" \
+		format-patch -q --zero-commit --no-signature --no-thread \
+		--cover-letter --cover-from-description=subject \
+		-o "$out" base..series
+	date=$(for c in $(series_commits); do git -C "$TREE" log -1 --format='%at %aD' "$c"; done |
+	       sort -n | tail -n 1 | cut -d' ' -f2-)
+	cover=$(ls "$out"/0000-*.patch)
+	sed -i "0,/^Date: .*/s//Date: $date/" "$cover"
+	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$out/series"
+}
+
+# cover_description FILE: the branch description that gives back the cover
+# letter FILE: its subject (without "[PATCH 00/NN]"), a blank line, and its
+# text up to the shortlog.
+cover_description() {
+	python3 - "$1" <<'PY'
+import email, re, sys
+from email import policy
+msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
+subject = re.sub(r'^\[[^]]*\]\s*', '', ' '.join(str(msg['Subject']).split()))
+body = msg.get_content()
+# format-patch puts the shortlog ("Author (N):") after the text
+lines = body.split('\n')
+for i, line in enumerate(lines):
+    if re.match(r'^\S.* \(\d+\):$', line):
+        body = '\n'.join(lines[:i])
+        break
+print(subject + '\n\n' + body.strip() + '\n', end='')
+PY
+}
+
+# series_patches: the patch files of patches/series, in order, with their paths.
+series_patches() {
+	grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" | sed "s|^|$PATCHES/|"
+}
+
+# series_sum: a checksum of the series as patches/ holds it.
+series_sum() {
+	local p
+	mapfile -t p < <(series_patches)
+	cat "${p[@]}" "$PATCHES"/0000-cover-letter.patch | sha256sum | cut -d' ' -f1
+}
+
+# config_fragment FRAGMENT...: the harness's config fragments (names in
+# harness/config/, or paths), concatenated, comments dropped.
+config_fragment() {
+	local f
+	for f; do
+		[ -f "$f" ] || f=$TOP/harness/config/$f
+		grep -v '^\s*#' "$f"
+	done
 }

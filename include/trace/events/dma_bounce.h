@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM dma_bounce
+
+#if !defined(_TRACE_DMA_BOUNCE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_DMA_BOUNCE_H
+
+#include <linux/device.h>
+#include <linux/dma-bounce.h>
+#include <linux/tracepoint.h>
+
+TRACE_DEFINE_ENUM(DMA_BOUNCE_HEAD);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_TAIL);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_SIZE);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_ADDRESSING);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FORCED);
+
+#define show_dma_bounce_reason(reason)				\
+	__print_symbolic(reason,				\
+		{ DMA_BOUNCE_HEAD, "head" },			\
+		{ DMA_BOUNCE_TAIL, "tail" },			\
+		{ DMA_BOUNCE_SIZE, "size" },			\
+		{ DMA_BOUNCE_ADDRESSING, "addressing" },	\
+		{ DMA_BOUNCE_FORCED, "forced" })
+
+#define show_dma_bounce_dir(dir)				\
+	__print_symbolic(dir,					\
+		{ DMA_BIDIRECTIONAL, "BIDIRECTIONAL" },		\
+		{ DMA_TO_DEVICE, "TO_DEVICE" },			\
+		{ DMA_FROM_DEVICE, "FROM_DEVICE" },		\
+		{ DMA_NONE, "NONE" })
+
+/*
+ * A streaming mapping was bounced: the device accesses @slot, a swiotlb
+ * buffer, instead of @orig.
+ */
+TRACE_EVENT(dma_bounce_map,
+	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		     size_t size, enum dma_data_direction dir,
+		     enum dma_bounce_reason reason),
+	    TP_ARGS(dev, orig, slot, size, dir, reason),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(u64, slot)
+			     __field(size_t, size)
+			     __field(int, dir)
+			     __field(int, reason)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->slot = slot;
+			   __entry->size = size;
+			   __entry->dir = dir;
+			   __entry->reason = reason;),
+	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu dir=%s reason=%s",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->slot, __entry->size,
+		      show_dma_bounce_dir(__entry->dir),
+		      show_dma_bounce_reason(__entry->reason))
+);
+
+/*
+ * Audit mode: a coherent device made an inbound mapping that a system
+ * without cache coherence would bounce.
+ */
+TRACE_EVENT(dma_bounce_audit,
+	    TP_PROTO(struct device *dev, phys_addr_t orig, size_t size,
+		     enum dma_data_direction dir,
+		     enum dma_bounce_reason reason),
+	    TP_ARGS(dev, orig, size, dir, reason),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(size_t, size)
+			     __field(int, dir)
+			     __field(int, reason)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->size = size;
+			   __entry->dir = dir;
+			   __entry->reason = reason;),
+	    TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s reason=%s",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->size, show_dma_bounce_dir(__entry->dir),
+		      show_dma_bounce_reason(__entry->reason))
+);
+
+/*
+ * What the device wrote to a bounce buffer was copied back to the original
+ * memory, at unmap or sync for the CPU.
+ */
+TRACE_EVENT(dma_bounce_copy_back,
+	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		     size_t size),
+	    TP_ARGS(dev, orig, slot, size),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(u64, slot)
+			     __field(size_t, size)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->slot = slot;
+			   __entry->size = size;),
+	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->slot, __entry->size)
+);
+
+#endif /* _TRACE_DMA_BOUNCE_H */
+
+/* This part must be outside protection */
+#include <trace/define_trace.h>
