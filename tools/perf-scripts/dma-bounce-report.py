@@ -151,7 +151,10 @@ def dma_bounce__dma_bounce_map(event_name, context, common_cpu, common_secs,
 def dma_bounce__dma_bounce_audit(event_name, context, common_cpu,
                                  common_secs, common_nsecs, common_pid,
                                  common_comm, common_callchain, device_name,
-                                 driver, orig, size, dir, reason):
+                                 driver, orig, *fields):
+    # (slot,) size, dir, reason: the event has the fields of its class
+    # dma_bounce_mapping, with slot 0, since the series made it one
+    size, dir, reason = fields[-3:]
     bounce_event("audit", device_name, driver, size, reason,
                  common_callchain)
 
