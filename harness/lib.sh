@@ -127,9 +127,15 @@ format_series() {
 	last=$(git -C "$TREE" rev-parse series)
 	name=$(git -C "$TREE" log -1 --format=%an "$last")
 	email=$(git -C "$TREE" log -1 --format=%ae "$last")
+	# Settings of whoever runs this must not change a byte of the output.
 	git -C "$TREE" -c user.name="$name" -c user.email="$email" \
+		-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers \
+		-c diff.noprefix=false -c diff.mnemonicPrefix=false \
+		-c diff.context=3 -c diff.interHunkContext=0 \
+		-c format.signOff=false -c format.numbered=auto \
+		-c format.subjectPrefix=PATCH -c format.suffix=.patch \
 		format-patch -q --zero-commit --no-signature --no-thread \
-		--cover-letter --cover-from-description=subject \
+		--no-base --cover-letter --cover-from-description=subject \
 		-o "$out" base..series
 	date=$(for c in $(series_commits); do git -C "$TREE" log -1 --format='%at %aD' "$c"; done |
 	       sort -n | tail -n 1 | cut -d' ' -f2-)

@@ -51,20 +51,31 @@ enum dma_bounce_reason {
 };
 
 #ifdef CONFIG_DMA_MISALIGNED_CHECK
-extern enum dma_bounce_policy dma_bounce_policy;
+/*
+ * The policy, as two static keys that are off for the Kconfig default: one
+ * for "off" (small kmalloc() objects own their cache lines, nothing to
+ * bounce), one for "kmalloc" where "misaligned" is the default. Read on
+ * every inbound mapping to a non-coherent device, so no memory load
+ * decides it.
+ */
+DECLARE_STATIC_KEY_FALSE(dma_bounce_off_key);
+DECLARE_STATIC_KEY_FALSE(dma_bounce_size_rule_key);
 
 static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 {
-	return READ_ONCE(dma_bounce_policy);
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) ||
+	    static_branch_unlikely(&dma_bounce_off_key))
+		return DMA_BOUNCE_POLICY_OFF;
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED) ||
+	    static_branch_unlikely(&dma_bounce_size_rule_key))
+		return DMA_BOUNCE_POLICY_KMALLOC;
+	return DMA_BOUNCE_POLICY_MISALIGNED;
 }
 
 bool dma_tail_in_own_slack(phys_addr_t phys, size_t size, unsigned int line);
 bool dma_bounce_unavailable(struct device *dev, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir);
-int dma_bounce_parse_policy(const char *str, enum dma_bounce_policy *policy);
-int dma_bounce_switch_policy(enum dma_bounce_policy policy);
-const char *dma_bounce_policy_name(enum dma_bounce_policy policy);
-const char *dma_bounce_reason_name(enum dma_bounce_reason reason);
+bool dma_bounce_unaligned_kmalloc(void);
 #else
 static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 {
@@ -86,6 +97,11 @@ static inline bool dma_bounce_unavailable(struct device *dev,
 {
 	return true;
 }
+
+static inline bool dma_bounce_unaligned_kmalloc(void)
+{
+	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC);
+}
 #endif /* CONFIG_DMA_MISALIGNED_CHECK */
 
 /**
@@ -95,7 +111,7 @@ static inline bool dma_bounce_unavailable(struct device *dev,
  * @line: the cache line size that cache maintenance works on, a power of two
  *
  * This is the decision itself, taken from the mapping alone, whatever the
- * device and direction: callers that know those use dma_bounce_reason().
+ * device and direction: callers that know those use dma_bounce_decide().
  *
  * Return: %DMA_BOUNCE_NONE if every cache line the mapping touches is its
  * own, else which end of it shares a line.
@@ -131,7 +147,8 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
 }
 
 /**
- * dma_bounce_reason - why a mapping for @dev must be bounced, if it must
+ * dma_bounce_decide - why a mapping for @dev must be bounced under a policy
+ * @policy: the policy to decide by, normally dma_bounce_get_policy()
  * @dev: the device that will access the mapping
  * @phys: the first byte of the mapping
  * @size: its length
@@ -142,13 +159,13 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
  * clean done for %DMA_TO_DEVICE destroys nothing.
  */
 static inline enum dma_bounce_reason
-dma_bounce_reason(struct device *dev, phys_addr_t phys, size_t size,
-		  enum dma_data_direction dir)
+dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
+		  phys_addr_t phys, size_t size, enum dma_data_direction dir)
 {
 	if (dma_kmalloc_safe(dev, dir))
 		return DMA_BOUNCE_NONE;
 
-	switch (dma_bounce_get_policy()) {
+	switch (policy) {
 	case DMA_BOUNCE_POLICY_MISALIGNED:
 		return dma_misalignment(phys, size, dma_get_cache_alignment());
 	case DMA_BOUNCE_POLICY_KMALLOC:
@@ -176,8 +193,9 @@ static inline enum dma_bounce_reason
 dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 		 enum dma_data_direction dir)
 {
-	enum dma_bounce_reason reason = dma_bounce_reason(dev, phys, size, dir);
+	enum dma_bounce_reason reason;
 
+	reason = dma_bounce_decide(dma_bounce_get_policy(), dev, phys, size, dir);
 	if (likely(reason == DMA_BOUNCE_NONE))
 		return DMA_BOUNCE_NONE;
 
@@ -193,75 +211,15 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	return reason;
 }
 
-/**
- * dma_bounce_unaligned_kmalloc - may kmalloc() objects share cache lines?
- *
- * Only when a policy bounces the inbound mappings that would corrupt their
- * neighbours.
- */
-static inline bool dma_bounce_unaligned_kmalloc(void)
-{
-	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) &&
-	       dma_bounce_get_policy() != DMA_BOUNCE_POLICY_OFF;
-}
-
-/**
- * enum dma_bounce_stat - what the per-device bounce statistics count
- * @DMA_BOUNCE_STAT_SEEN: inbound mappings made
- * @DMA_BOUNCE_STAT_HEAD: of those, bounced for %DMA_BOUNCE_HEAD
- * @DMA_BOUNCE_STAT_TAIL: bounced for %DMA_BOUNCE_TAIL
- * @DMA_BOUNCE_STAT_SIZE: bounced for %DMA_BOUNCE_SIZE
- * @DMA_BOUNCE_STAT_ADDRESSING: bounced for %DMA_BOUNCE_ADDRESSING
- * @DMA_BOUNCE_STAT_FORCED: bounced for %DMA_BOUNCE_FORCED
- * @DMA_BOUNCE_STAT_BYTES: bytes in bounced mappings
- * @DMA_BOUNCE_STAT_REFUSED: mappings that needed a bounce and found no
- *	free swiotlb slot
- * @DMA_BOUNCE_NR_STATS: the number of counters
- *
- * A bounced mapping is counted under the reason it was bounced for: the
- * counter of reason r is r itself.
- */
-enum dma_bounce_stat {
-	DMA_BOUNCE_STAT_SEEN		= DMA_BOUNCE_NONE,
-	DMA_BOUNCE_STAT_HEAD		= DMA_BOUNCE_HEAD,
-	DMA_BOUNCE_STAT_TAIL		= DMA_BOUNCE_TAIL,
-	DMA_BOUNCE_STAT_SIZE		= DMA_BOUNCE_SIZE,
-	DMA_BOUNCE_STAT_ADDRESSING	= DMA_BOUNCE_ADDRESSING,
-	DMA_BOUNCE_STAT_FORCED		= DMA_BOUNCE_FORCED,
-	DMA_BOUNCE_STAT_BYTES,
-	DMA_BOUNCE_STAT_REFUSED,
-	DMA_BOUNCE_NR_STATS,
-};
-
-/**
- * struct dma_bounce_stats - a device's bounce statistics since their reset
- * @count: the counters, indexed by &enum dma_bounce_stat
- */
-struct dma_bounce_stats {
-	u64 count[DMA_BOUNCE_NR_STATS];
-};
-
 #ifdef CONFIG_DMA_BOUNCE_STATS
 DECLARE_STATIC_KEY_TRUE(dma_bounce_stats_key);
 DECLARE_STATIC_KEY_FALSE(dma_bounce_audit_key);
 
 void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
 			size_t size, bool refused);
-int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats);
-const char *dma_bounce_stat_name(enum dma_bounce_stat stat);
-void dma_bounce_stats_reset(struct device *dev);
 void dma_bounce_stats_release(struct device *dev);
-void dma_bounce_stats_enable(bool enable);
 void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
 			enum dma_data_direction dir);
-int dma_bounce_parse_audit(const char *str, unsigned int *line);
-void dma_bounce_set_audit(unsigned int line);
-unsigned int dma_bounce_audit_line(void);
-
-static inline bool dma_bounce_stats_enabled(void)
-{
-	return static_key_enabled(&dma_bounce_stats_key);
-}
 
 /**
  * dma_bounce_count - count a streaming mapping in its device's statistics
@@ -300,46 +258,8 @@ static inline void dma_bounce_count(struct device *dev, phys_addr_t phys,
 {
 }
 
-static inline int dma_bounce_stats_read(struct device *dev,
-					struct dma_bounce_stats *stats)
-{
-	return -EOPNOTSUPP;
-}
-
-static inline const char *dma_bounce_stat_name(enum dma_bounce_stat stat)
-{
-	return "?";
-}
-
-static inline void dma_bounce_stats_reset(struct device *dev)
-{
-}
-
 static inline void dma_bounce_stats_release(struct device *dev)
 {
-}
-
-static inline void dma_bounce_stats_enable(bool enable)
-{
-}
-
-static inline bool dma_bounce_stats_enabled(void)
-{
-	return false;
-}
-
-static inline int dma_bounce_parse_audit(const char *str, unsigned int *line)
-{
-	return -EOPNOTSUPP;
-}
-
-static inline void dma_bounce_set_audit(unsigned int line)
-{
-}
-
-static inline unsigned int dma_bounce_audit_line(void)
-{
-	return 0;
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 

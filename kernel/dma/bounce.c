@@ -6,10 +6,12 @@
  */
 #define pr_fmt(fmt) "dma-bounce: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/dma-bounce.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -49,9 +51,67 @@ static bool dma_bounce_policy_available(enum dma_bounce_policy policy)
 	 IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) ?		\
 		DMA_BOUNCE_POLICY_KMALLOC : DMA_BOUNCE_POLICY_OFF)
 
-enum dma_bounce_policy dma_bounce_policy __read_mostly =
+DEFINE_STATIC_KEY_FALSE(dma_bounce_off_key);
+EXPORT_SYMBOL_GPL(dma_bounce_off_key);
+DEFINE_STATIC_KEY_FALSE(dma_bounce_size_rule_key);
+EXPORT_SYMBOL_GPL(dma_bounce_size_rule_key);
+
+/*
+ * The policy chosen at boot. dma_bounce= is parsed before static keys can
+ * be switched (arm64 parses early parameters in setup_arch()), so the keys
+ * follow it in an early initcall: they hold the Kconfig default until
+ * then, before any driver is probed. kmalloc() reads it directly, as its
+ * caches are created earlier still.
+ */
+static enum dma_bounce_policy dma_bounce_boot_policy __ro_after_init =
 	DMA_BOUNCE_POLICY_DEFAULT;
-EXPORT_SYMBOL_GPL(dma_bounce_policy);
+
+/* Serialises switches of the policy: the two keys change together. */
+static DEFINE_MUTEX(dma_bounce_policy_lock);
+
+/**
+ * dma_bounce_set_policy - point the static keys at a policy
+ * @policy: the policy, built into this kernel
+ *
+ * Only for the boot policy and dma_bounce_switch_policy(), and for the
+ * benchmark, which measures each policy in the same boot.
+ */
+void dma_bounce_set_policy(enum dma_bounce_policy policy)
+{
+	mutex_lock(&dma_bounce_policy_lock);
+	if (policy == DMA_BOUNCE_POLICY_OFF) {
+		static_branch_enable(&dma_bounce_off_key);
+	} else {
+		if (policy == DMA_BOUNCE_POLICY_KMALLOC)
+			static_branch_enable(&dma_bounce_size_rule_key);
+		else
+			static_branch_disable(&dma_bounce_size_rule_key);
+		static_branch_disable(&dma_bounce_off_key);
+	}
+	mutex_unlock(&dma_bounce_policy_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_policy);
+
+static int __init dma_bounce_apply_boot_policy(void)
+{
+	if (dma_bounce_boot_policy != dma_bounce_get_policy())
+		dma_bounce_set_policy(dma_bounce_boot_policy);
+	return 0;
+}
+early_initcall(dma_bounce_apply_boot_policy);
+
+/**
+ * dma_bounce_unaligned_kmalloc - may kmalloc() objects share cache lines?
+ *
+ * Only when the policy chosen at boot bounces the inbound mappings that
+ * would corrupt their neighbours. Asked once, when the kmalloc() caches are
+ * created.
+ */
+bool dma_bounce_unaligned_kmalloc(void)
+{
+	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) &&
+	       dma_bounce_boot_policy != DMA_BOUNCE_POLICY_OFF;
+}
 
 const char *dma_bounce_policy_name(enum dma_bounce_policy policy)
 {
@@ -59,7 +119,7 @@ const char *dma_bounce_policy_name(enum dma_bounce_policy policy)
 		return "?";
 	return dma_bounce_policy_names[policy];
 }
-EXPORT_SYMBOL_GPL(dma_bounce_policy_name);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_policy_name);
 
 const char *dma_bounce_reason_name(enum dma_bounce_reason reason)
 {
@@ -67,7 +127,7 @@ const char *dma_bounce_reason_name(enum dma_bounce_reason reason)
 		return "?";
 	return dma_bounce_reason_names[reason];
 }
-EXPORT_SYMBOL_GPL(dma_bounce_reason_name);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_reason_name);
 
 /*
  * Does a mapping of @size bytes from the start of @slot cover the object as
@@ -167,7 +227,7 @@ int dma_bounce_parse_policy(const char *str, enum dma_bounce_policy *policy)
 	*policy = i;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(dma_bounce_parse_policy);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_parse_policy);
 
 /*
  * dma_bounce= is parsed before the kmalloc() caches are created, so any
@@ -180,16 +240,16 @@ static int __init dma_bounce_setup(char *str)
 
 	if (dma_bounce_parse_policy(str, &policy)) {
 		pr_err("dma_bounce=%s: expected misaligned, kmalloc or off, keeping %s\n",
-		       str ?: "", dma_bounce_policy_name(dma_bounce_get_policy()));
+		       str ?: "", dma_bounce_policy_name(dma_bounce_boot_policy));
 		return 0;
 	}
 	if (!dma_bounce_policy_available(policy)) {
 		pr_err("dma_bounce=%s: not built into this kernel, keeping %s\n",
-		       str, dma_bounce_policy_name(dma_bounce_get_policy()));
+		       str, dma_bounce_policy_name(dma_bounce_boot_policy));
 		return 0;
 	}
 
-	WRITE_ONCE(dma_bounce_policy, policy);
+	dma_bounce_boot_policy = policy;
 	return 0;
 }
 early_param("dma_bounce", dma_bounce_setup);
@@ -219,12 +279,13 @@ int dma_bounce_switch_policy(enum dma_bounce_policy policy)
 	if (policy == DMA_BOUNCE_POLICY_OFF || cur == DMA_BOUNCE_POLICY_OFF)
 		return -EPERM;
 
-	WRITE_ONCE(dma_bounce_policy, policy);
-	pr_info("policy switched from %s to %s\n",
-		dma_bounce_policy_name(cur), dma_bounce_policy_name(policy));
+	dma_bounce_set_policy(policy);
+	pr_info_ratelimited("policy switched from %s to %s\n",
+			    dma_bounce_policy_name(cur),
+			    dma_bounce_policy_name(policy));
 	return 0;
 }
-EXPORT_SYMBOL_GPL(dma_bounce_switch_policy);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_switch_policy);
 
 #ifdef CONFIG_DEBUG_FS
 static int dma_bounce_policy_show(struct seq_file *m, void *v)
@@ -240,11 +301,6 @@ static int dma_bounce_policy_show(struct seq_file *m, void *v)
 	}
 	seq_putc(m, '\n');
 	return 0;
-}
-
-static int dma_bounce_policy_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, dma_bounce_policy_show, NULL);
 }
 
 static ssize_t dma_bounce_policy_write(struct file *file,
@@ -267,14 +323,7 @@ static ssize_t dma_bounce_policy_write(struct file *file,
 	return ret ? ret : count;
 }
 
-static const struct file_operations dma_bounce_policy_fops = {
-	.owner		= THIS_MODULE,
-	.open		= dma_bounce_policy_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-	.write		= dma_bounce_policy_write,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_policy);
 
 /* dma_bounce/ in debugfs, created by the first initcall that needs it. */
 struct dentry *dma_bounce_debugfs_dir(void)
@@ -292,7 +341,7 @@ static int __init dma_bounce_debugfs_init(void)
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
 		return 0;
 
-	debugfs_create_file("policy", 0644, dma_bounce_debugfs_dir(), NULL,
+	debugfs_create_file("policy", 0600, dma_bounce_debugfs_dir(), NULL,
 			    &dma_bounce_policy_fops);
 	return 0;
 }

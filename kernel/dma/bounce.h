@@ -1,14 +1,74 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Bounce-on-misalignment: what its parts in kernel/dma share.
+ * Bounce-on-misalignment: what its parts in kernel/dma, and its KUnit
+ * suites, share. Drivers use <linux/dma-bounce.h>.
  */
 #ifndef _KERNEL_DMA_BOUNCE_H
 #define _KERNEL_DMA_BOUNCE_H
 
+#include <linux/dma-bounce.h>
+
 struct dentry;
+
+int dma_bounce_parse_policy(const char *str, enum dma_bounce_policy *policy);
+int dma_bounce_switch_policy(enum dma_bounce_policy policy);
+void dma_bounce_set_policy(enum dma_bounce_policy policy);
+const char *dma_bounce_policy_name(enum dma_bounce_policy policy);
+const char *dma_bounce_reason_name(enum dma_bounce_reason reason);
 
 #ifdef CONFIG_DEBUG_FS
 struct dentry *dma_bounce_debugfs_dir(void);
 #endif
+
+/**
+ * enum dma_bounce_stat - what the per-device bounce statistics count
+ * @DMA_BOUNCE_STAT_SEEN: inbound mappings made
+ * @DMA_BOUNCE_STAT_HEAD: of those, bounced for %DMA_BOUNCE_HEAD
+ * @DMA_BOUNCE_STAT_TAIL: bounced for %DMA_BOUNCE_TAIL
+ * @DMA_BOUNCE_STAT_SIZE: bounced for %DMA_BOUNCE_SIZE
+ * @DMA_BOUNCE_STAT_ADDRESSING: bounced for %DMA_BOUNCE_ADDRESSING
+ * @DMA_BOUNCE_STAT_FORCED: bounced for %DMA_BOUNCE_FORCED
+ * @DMA_BOUNCE_STAT_BYTES: bytes in bounced mappings
+ * @DMA_BOUNCE_STAT_REFUSED: mappings that needed a bounce and found no
+ *	free swiotlb slot
+ * @DMA_BOUNCE_NR_STATS: the number of counters
+ *
+ * A bounced mapping is counted under the reason it was bounced for: the
+ * counter of reason r is r itself.
+ */
+enum dma_bounce_stat {
+	DMA_BOUNCE_STAT_SEEN		= DMA_BOUNCE_NONE,
+	DMA_BOUNCE_STAT_HEAD		= DMA_BOUNCE_HEAD,
+	DMA_BOUNCE_STAT_TAIL		= DMA_BOUNCE_TAIL,
+	DMA_BOUNCE_STAT_SIZE		= DMA_BOUNCE_SIZE,
+	DMA_BOUNCE_STAT_ADDRESSING	= DMA_BOUNCE_ADDRESSING,
+	DMA_BOUNCE_STAT_FORCED		= DMA_BOUNCE_FORCED,
+	DMA_BOUNCE_STAT_BYTES,
+	DMA_BOUNCE_STAT_REFUSED,
+	DMA_BOUNCE_NR_STATS,
+};
+
+/**
+ * struct dma_bounce_stats - a device's bounce statistics since their reset
+ * @count: the counters, indexed by &enum dma_bounce_stat
+ */
+struct dma_bounce_stats {
+	u64 count[DMA_BOUNCE_NR_STATS];
+};
+
+#ifdef CONFIG_DMA_BOUNCE_STATS
+int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats);
+const char *dma_bounce_stat_name(enum dma_bounce_stat stat);
+void dma_bounce_stats_reset(struct device *dev);
+void dma_bounce_stats_enable(bool enable);
+int dma_bounce_parse_audit(const char *str, unsigned int *line);
+void dma_bounce_set_audit(unsigned int line);
+unsigned int dma_bounce_audit_line(void);
+
+static inline bool dma_bounce_stats_enabled(void)
+{
+	return static_key_enabled(&dma_bounce_stats_key);
+}
+#endif /* CONFIG_DMA_BOUNCE_STATS */
 
 #endif /* _KERNEL_DMA_BOUNCE_H */

@@ -16,11 +16,13 @@
  */
 #define pr_fmt(fmt) "dma-bounce: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-bounce.h>
 #include <linux/kstrtox.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -178,12 +180,12 @@ static void dma_bounce_dev_sum(struct dma_bounce_dev *bd, u64 *sum)
 	}
 }
 
-/* Called with dma_bounce_devs_lock held. */
 static void dma_bounce_dev_read(struct dma_bounce_dev *bd,
 				struct dma_bounce_stats *stats)
 {
 	int i;
 
+	lockdep_assert_held(&dma_bounce_devs_lock);
 	dma_bounce_dev_sum(bd, stats->count);
 	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
 		stats->count[i] -= bd->base[i];
@@ -192,10 +194,10 @@ static void dma_bounce_dev_read(struct dma_bounce_dev *bd,
 /*
  * Resetting remembers the sums instead of clearing the per-CPU counters,
  * which other CPUs may be incrementing: no increment is ever lost.
- * Called with dma_bounce_devs_lock held.
  */
 static void dma_bounce_dev_reset(struct dma_bounce_dev *bd)
 {
+	lockdep_assert_held(&dma_bounce_devs_lock);
 	dma_bounce_dev_sum(bd, bd->base);
 }
 
@@ -220,7 +222,7 @@ const char *dma_bounce_stat_name(enum dma_bounce_stat stat)
 		return "?";
 	return dma_bounce_stat_names[stat];
 }
-EXPORT_SYMBOL_GPL(dma_bounce_stat_name);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stat_name);
 
 /**
  * dma_bounce_stats_read - read a device's bounce statistics
@@ -246,7 +248,7 @@ int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats)
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(dma_bounce_stats_read);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_read);
 
 /**
  * dma_bounce_stats_reset - start a device's bounce statistics from zero
@@ -261,7 +263,7 @@ void dma_bounce_stats_reset(struct device *dev)
 		dma_bounce_dev_reset(dev->dma_bounce);
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 }
-EXPORT_SYMBOL_GPL(dma_bounce_stats_reset);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_reset);
 
 /**
  * dma_bounce_stats_release - forget a device that is being released
@@ -306,7 +308,7 @@ void dma_bounce_stats_enable(bool enable)
 	else
 		static_branch_disable(&dma_bounce_stats_key);
 }
-EXPORT_SYMBOL_GPL(dma_bounce_stats_enable);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_enable);
 
 DEFINE_STATIC_KEY_FALSE(dma_bounce_audit_key);
 EXPORT_SYMBOL_GPL(dma_bounce_audit_key);
@@ -343,7 +345,7 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
 	reason = dma_misalignment(phys, size, line);
 	__dma_bounce_count(dev, reason, size, false);
 	if (reason != DMA_BOUNCE_NONE)
-		trace_dma_bounce_audit(dev, phys, size, dir, reason);
+		trace_dma_bounce_audit(dev, phys, 0, size, dir, reason);
 }
 EXPORT_SYMBOL_GPL(__dma_bounce_audit);
 
@@ -377,7 +379,7 @@ int dma_bounce_parse_audit(const char *str, unsigned int *line)
 	*line = val;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(dma_bounce_parse_audit);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_parse_audit);
 
 /**
  * dma_bounce_set_audit - switch audit mode
@@ -393,7 +395,7 @@ void dma_bounce_set_audit(unsigned int line)
 	else
 		static_branch_disable(&dma_bounce_audit_key);
 }
-EXPORT_SYMBOL_GPL(dma_bounce_set_audit);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_audit);
 
 /**
  * dma_bounce_audit_line - the cache line audit mode checks against
@@ -404,7 +406,7 @@ unsigned int dma_bounce_audit_line(void)
 {
 	return READ_ONCE(dma_bounce_audit_bytes);
 }
-EXPORT_SYMBOL_GPL(dma_bounce_audit_line);
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_audit_line);
 
 /* dma_bounce_audit=: a bad value leaves audit mode off. */
 static int __init dma_bounce_audit_setup(char *str)
@@ -597,22 +599,27 @@ static void dma_bounce_create_files(void)
 	}
 }
 
-static int dma_bounce_enabled_get(void *data, u64 *val)
+static int dma_bounce_enabled_show(struct seq_file *m, void *v)
 {
-	*val = dma_bounce_stats_enabled();
+	seq_printf(m, "%d\n", dma_bounce_stats_enabled());
 	return 0;
 }
 
-static int dma_bounce_enabled_set(void *data, u64 val)
+static ssize_t dma_bounce_enabled_write(struct file *file,
+					const char __user *ubuf, size_t count,
+					loff_t *ppos)
 {
-	if (val > 1)
-		return -EINVAL;
-	dma_bounce_stats_enable(val);
-	return 0;
+	bool enable;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &enable);
+	if (ret)
+		return ret;
+	dma_bounce_stats_enable(enable);
+	return count;
 }
 
-DEFINE_DEBUGFS_ATTRIBUTE(dma_bounce_enabled_fops, dma_bounce_enabled_get,
-			 dma_bounce_enabled_set, "%llu\n");
+DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_enabled);
 
 static int dma_bounce_audit_show(struct seq_file *m, void *v)
 {
@@ -651,8 +658,8 @@ static int __init dma_bounce_stats_debugfs_init(void)
 	struct dentry *dir = dma_bounce_debugfs_dir();
 
 	debugfs_create_file("stats", 0600, dir, NULL, &dma_bounce_table_fops);
-	debugfs_create_file_unsafe("stats_enabled", 0600, dir, NULL,
-				   &dma_bounce_enabled_fops);
+	debugfs_create_file("stats_enabled", 0600, dir, NULL,
+			    &dma_bounce_enabled_fops);
 	debugfs_create_file("audit", 0600, dir, NULL, &dma_bounce_audit_fops);
 	dma_bounce_devices_dir = debugfs_create_dir("devices", dir);
 

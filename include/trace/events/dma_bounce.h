@@ -31,60 +31,60 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FORCED);
 		{ DMA_NONE, "NONE" })
 
 /*
+ * An inbound or outbound streaming mapping, as the policy saw it: @orig is
+ * the memory mapped, @slot the swiotlb buffer the device accesses instead
+ * (0 if none), and @reason why it was, or would be, bounced.
+ */
+DECLARE_EVENT_CLASS(dma_bounce_mapping,
+		    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+			     size_t size, enum dma_data_direction dir,
+			     enum dma_bounce_reason reason),
+		    TP_ARGS(dev, orig, slot, size, dir, reason),
+		    TP_STRUCT__entry(__string(device, dev_name(dev))
+				     __string(driver, dev_driver_string(dev))
+				     __field(u64, orig)
+				     __field(u64, slot)
+				     __field(size_t, size)
+				     __field(int, dir)
+				     __field(int, reason)),
+		    TP_fast_assign(__assign_str(device);
+				   __assign_str(driver);
+				   __entry->orig = orig;
+				   __entry->slot = slot;
+				   __entry->size = size;
+				   __entry->dir = dir;
+				   __entry->reason = reason;),
+		    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu dir=%s reason=%s",
+			      __get_str(device), __get_str(driver), __entry->orig,
+			      __entry->slot, __entry->size,
+			      show_dma_bounce_dir(__entry->dir),
+			      show_dma_bounce_reason(__entry->reason))
+);
+
+/*
  * A streaming mapping was bounced: the device accesses @slot, a swiotlb
  * buffer, instead of @orig.
  */
-TRACE_EVENT(dma_bounce_map,
-	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-		     size_t size, enum dma_data_direction dir,
-		     enum dma_bounce_reason reason),
-	    TP_ARGS(dev, orig, slot, size, dir, reason),
-	    TP_STRUCT__entry(__string(device, dev_name(dev))
-			     __string(driver, dev_driver_string(dev))
-			     __field(u64, orig)
-			     __field(u64, slot)
-			     __field(size_t, size)
-			     __field(int, dir)
-			     __field(int, reason)),
-	    TP_fast_assign(__assign_str(device);
-			   __assign_str(driver);
-			   __entry->orig = orig;
-			   __entry->slot = slot;
-			   __entry->size = size;
-			   __entry->dir = dir;
-			   __entry->reason = reason;),
-	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu dir=%s reason=%s",
-		      __get_str(device), __get_str(driver), __entry->orig,
-		      __entry->slot, __entry->size,
-		      show_dma_bounce_dir(__entry->dir),
-		      show_dma_bounce_reason(__entry->reason))
+DEFINE_EVENT(dma_bounce_mapping, dma_bounce_map,
+	     TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		      size_t size, enum dma_data_direction dir,
+		      enum dma_bounce_reason reason),
+	     TP_ARGS(dev, orig, slot, size, dir, reason)
 );
 
 /*
  * Audit mode: a coherent device made an inbound mapping that a system
- * without cache coherence would bounce.
+ * without cache coherence would bounce. Nothing is bounced: @slot is 0.
  */
-TRACE_EVENT(dma_bounce_audit,
-	    TP_PROTO(struct device *dev, phys_addr_t orig, size_t size,
-		     enum dma_data_direction dir,
-		     enum dma_bounce_reason reason),
-	    TP_ARGS(dev, orig, size, dir, reason),
-	    TP_STRUCT__entry(__string(device, dev_name(dev))
-			     __string(driver, dev_driver_string(dev))
-			     __field(u64, orig)
-			     __field(size_t, size)
-			     __field(int, dir)
-			     __field(int, reason)),
-	    TP_fast_assign(__assign_str(device);
-			   __assign_str(driver);
-			   __entry->orig = orig;
-			   __entry->size = size;
-			   __entry->dir = dir;
-			   __entry->reason = reason;),
-	    TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s reason=%s",
-		      __get_str(device), __get_str(driver), __entry->orig,
-		      __entry->size, show_dma_bounce_dir(__entry->dir),
-		      show_dma_bounce_reason(__entry->reason))
+DEFINE_EVENT_PRINT(dma_bounce_mapping, dma_bounce_audit,
+		   TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+			    size_t size, enum dma_data_direction dir,
+			    enum dma_bounce_reason reason),
+		   TP_ARGS(dev, orig, slot, size, dir, reason),
+		   TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s reason=%s",
+			     __get_str(device), __get_str(driver), __entry->orig,
+			     __entry->size, show_dma_bounce_dir(__entry->dir),
+			     show_dma_bounce_reason(__entry->reason))
 );
 
 /*

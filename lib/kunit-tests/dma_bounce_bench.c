@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmarks of bounce-on-misalignment, not tests: the cost of counting,
+ * and of map+unmap and the decision under each policy. Run them on their
+ * own (CONFIG_DMA_BOUNCE_KUNIT_BENCH), booted with dma_debug=off.
+ */
+#include <linux/scatterlist.h>
+#include <linux/sort.h>
+
+#include "dma_bounce_test.h"
+
+/*
+ * Benchmarks, not tests: run them on their own, booted with dma_debug=off
+ * so that dma-debug's bookkeeping does not drown what is measured. They
+ * print figures measured in one run, as ratios, since absolute times under
+ * emulation mean little, and fail only when a mapping does not behave as
+ * the figure assumes.
+ */
+#define BENCH_ROUNDS	9
+
+#define BENCH_MAPPINGS	20000
+
+/* What a benchmark repeats: @len bytes at @buf, or the list @sgl; @n times. */
+struct bench_mapping {
+	const char *name;
+	void *buf;
+	size_t len;
+	struct scatterlist *sgl;
+	int nents;
+	int n;
+};
+
+/* The time of one DMA_FROM_DEVICE map+unmap of @m, averaged over @m->n. */
+static u64 bench_map_unmap(struct device *dev, const struct bench_mapping *m,
+			   int *errors)
+{
+	dma_addr_t dma;
+	u64 start;
+	int i;
+
+	start = ktime_get_ns();
+	for (i = 0; i < m->n; i++) {
+		if (m->sgl) {
+			if (unlikely(!dma_map_sg(dev, m->sgl, m->nents,
+						 DMA_FROM_DEVICE))) {
+				(*errors)++;
+				continue;
+			}
+			dma_unmap_sg(dev, m->sgl, m->nents, DMA_FROM_DEVICE);
+			continue;
+		}
+		dma = dma_map_single(dev, m->buf, m->len, DMA_FROM_DEVICE);
+		if (unlikely(dma_mapping_error(dev, dma))) {
+			(*errors)++;
+			continue;
+		}
+		dma_unmap_single(dev, dma, m->len, DMA_FROM_DEVICE);
+	}
+	return div_u64(ktime_get_ns() - start, m->n);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, int n)
+{
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	return v[n / 2];
+}
+
+/* @a / @b in thousandths, for "%u.%03u" */
+static u32 permille(u64 a, u64 b)
+{
+	return div64_u64(a * 1000, max_t(u64, b, 1));
+}
+
+/*
+ * The cost of counting: map+unmap of an aligned buffer, which is mapped in
+ * place and counted, with counting on and off in alternate rounds. Off,
+ * the static branch is a no-op: what is left of counting compiled out is
+ * the direction and coherence tests, which the mapping makes anyway.
+ */
+static void bench_counting(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	struct bench_mapping m = { .len = 2 * line, .n = BENCH_MAPPINGS };
+	u64 on[BENCH_ROUNDS], off[BENCH_ROUNDS], on_ns, off_ns;
+	u32 ratio;
+	int errors = 0, r;
+
+	m.buf = kunit_kmalloc(test, m.len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
+							NULL), 0);
+
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		dma_bounce_stats_enable(true);
+		on[r] = bench_map_unmap(dev, &m, &errors);
+		dma_bounce_stats_enable(false);
+		off[r] = bench_map_unmap(dev, &m, &errors);
+		cond_resched();
+	}
+	dma_bounce_stats_enable(true);
+	KUNIT_ASSERT_EQ(test, errors, 0);
+
+	/* Only the rounds with counting on were counted, all in place. */
+	expect_mappings(test, dev, (u64)BENCH_ROUNDS * BENCH_MAPPINGS,
+			DMA_BOUNCE_NONE, 0, "benchmark");
+
+	on_ns = median(on, BENCH_ROUNDS);
+	off_ns = median(off, BENCH_ROUNDS);
+	KUNIT_ASSERT_GT(test, off_ns, 0);
+	ratio = permille(on_ns, off_ns);
+	kunit_info(test, "bench: map+unmap %u-byte aligned DMA_FROM_DEVICE, median of %d rounds of %d: counting on %llu ns, off %llu ns, ratio on/off %u.%03u\n",
+		   2 * line, BENCH_ROUNDS, BENCH_MAPPINGS, on_ns, off_ns,
+		   ratio / 1000, ratio % 1000);
+}
+
+/*
+ * What each policy costs the mappings drivers make: a page, kmalloc objects
+ * that fill their cache lines, and buffers that share their first line with
+ * the 8 bytes before them; mapped single and as a scatterlist of four such
+ * buffers, under each policy in alternate rounds. "off" never bounces: for
+ * a buffer no policy bounces, the ratio to it is the cost of the decision;
+ * for the others, of the bounce too.
+ */
+#define BENCH_POLICY_MAPPINGS	2000
+
+#define BENCH_SG_ENTRIES	4
+
+#define BENCH_DECISIONS		20000
+
+struct bench_buffer {
+	const char *name;
+	size_t alloc;		/* the allocation; 0 for a page */
+	size_t offset;		/* where the mapping starts in it */
+	size_t len;
+};
+
+static const struct bench_buffer bench_buffers[] = {
+	{ "page",		0,	0,	PAGE_SIZE },
+	{ "kmalloc-64",		64,	0,	64 },
+	{ "kmalloc-192",	192,	0,	192 },
+	{ "misaligned-8",	2048,	8,	8 },
+	{ "misaligned-40",	2048,	8,	40 },
+	{ "misaligned-1500",	2048,	8,	1500 },
+};
+
+/*
+ * The decision alone, without the mapping: for whole lines (the fast path),
+ * a tail in the slack of its own kmalloc object (a slab lookup) and a
+ * shared first line.
+ */
+static const struct bench_buffer bench_decision_buffers[] = {
+	{ "kmalloc-192",	192,	0,	192 },
+	{ "kmalloc(40)",	40,	0,	40 },
+	{ "misaligned-8",	2048,	8,	8 },
+};
+
+static const enum dma_bounce_policy bench_policies[] = {
+	DMA_BOUNCE_POLICY_OFF,
+	DMA_BOUNCE_POLICY_KMALLOC,
+	DMA_BOUNCE_POLICY_MISALIGNED,
+};
+
+#define BENCH_POLICIES	ARRAY_SIZE(bench_policies)
+
+/*
+ * The benchmark sets the policy with dma_bounce_set_policy(), "off"
+ * included, which dma_bounce_switch_policy() refuses on a running system:
+ * kmalloc() objects that share cache lines would no longer be bounced.
+ * Nothing here is transferred, only mapped and unmapped, and the booted
+ * policy is back when the benchmark ends.
+ */
+static void bench_restore_policy(void *policy)
+{
+	dma_bounce_set_policy((uintptr_t)policy);
+}
+
+static void bench_free_page(void *page)
+{
+	__free_page(page);
+}
+
+static void *bench_buffer_alloc(struct kunit *test, const struct bench_buffer *b)
+{
+	struct page *page;
+	u8 *p;
+
+	if (b->alloc) {
+		p = kunit_kmalloc(test, b->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		return p + b->offset;
+	}
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_free_page,
+							page), 0);
+	return page_address(page) + b->offset;
+}
+
+/* The time of one decision for @m, averaged over @m->n. */
+static u64 bench_decide(struct device *dev, const struct bench_mapping *m,
+			int *errors)
+{
+	phys_addr_t phys = virt_to_phys(m->buf);
+	unsigned int bounces = 0;
+	u64 start;
+	int i;
+
+	start = ktime_get_ns();
+	for (i = 0; i < m->n; i++) {
+		phys_addr_t p = phys;
+
+		/* decide afresh each time, as each mapping does */
+		OPTIMIZER_HIDE_VAR(p);
+		bounces += dma_bounce_decide(dma_bounce_get_policy(), dev, p,
+					     m->len, DMA_FROM_DEVICE) !=
+			   DMA_BOUNCE_NONE;
+	}
+	OPTIMIZER_HIDE_VAR(bounces);
+	return div_u64(ktime_get_ns() - start, m->n);
+}
+
+/* Median times of @fn under each policy, measured in alternate rounds. */
+static void bench_each_policy(struct kunit *test, struct device *dev,
+			      u64 (*fn)(struct device *dev,
+					const struct bench_mapping *m,
+					int *errors),
+			      const struct bench_mapping *m, u64 *med)
+{
+	u64 t[BENCH_POLICIES][BENCH_ROUNDS];
+	int errors = 0, r, p;
+
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		for (p = 0; p < BENCH_POLICIES; p++) {
+			dma_bounce_set_policy(bench_policies[p]);
+			t[p][r] = fn(dev, m, &errors);
+		}
+		cond_resched();
+	}
+	KUNIT_ASSERT_EQ_MSG(test, errors, 0, "%s: %d mappings failed",
+			    m->name, errors);
+	for (p = 0; p < BENCH_POLICIES; p++)
+		med[p] = median(t[p], BENCH_ROUNDS);
+}
+
+/* Is @m bounced under the policy in force? Its first buffer tells. */
+static bool bench_bounced(struct kunit *test, struct device *dev,
+			  const struct bench_mapping *m)
+{
+	dma_addr_t dma;
+	bool bounced;
+
+	if (m->sgl) {
+		KUNIT_ASSERT_EQ(test, dma_map_sg(dev, m->sgl, m->nents,
+						 DMA_FROM_DEVICE), m->nents);
+		bounced = is_bounced(dev, sg_dma_address(m->sgl));
+		dma_unmap_sg(dev, m->sgl, m->nents, DMA_FROM_DEVICE);
+		return bounced;
+	}
+	dma = test_map_single(test, dev, m->buf, m->len, DMA_FROM_DEVICE);
+	bounced = is_bounced(dev, dma);
+	test_unmap_single(test, dev, dma);
+	return bounced;
+}
+
+/*
+ * Which policies bounce @m, in words for the figures, which are only worth
+ * printing if each mapping did what its policy decided.
+ */
+static void bench_check_bounces(struct kunit *test, struct device *dev,
+				const struct bench_mapping *m,
+				const char **what)
+{
+	phys_addr_t phys = virt_to_phys(m->buf);
+	bool bounced, decided;
+	int p;
+
+	for (p = 0; p < BENCH_POLICIES; p++) {
+		dma_bounce_set_policy(bench_policies[p]);
+		bounced = bench_bounced(test, dev, m);
+		decided = dma_bounce_decide(bench_policies[p], dev, phys,
+					    m->len, DMA_FROM_DEVICE) !=
+			  DMA_BOUNCE_NONE;
+		KUNIT_ASSERT_EQ_MSG(test, bounced, decided,
+				    "%s under dma_bounce=%s", m->name,
+				    dma_bounce_policy_name(bench_policies[p]));
+		what[p] = bounced ? "bounced" : "in place";
+	}
+}
+
+/*
+ * Measure @fn on @m under each policy, after checking that each policy
+ * bounces it or not as it decides, and print the figures with their ratios.
+ */
+static void bench_report(struct kunit *test, struct device *dev,
+			 u64 (*fn)(struct device *dev,
+				   const struct bench_mapping *m, int *errors),
+			 const struct bench_mapping *m, const char *what,
+			 const char *how)
+{
+	const char *bounced[BENCH_POLICIES];
+	u64 med[BENCH_POLICIES];
+	u32 k, mis, mk;
+
+	bench_check_bounces(test, dev, m, bounced);
+	bench_each_policy(test, dev, fn, m, med);
+
+	k = permille(med[1], med[0]);
+	mis = permille(med[2], med[0]);
+	mk = permille(med[2], med[1]);
+	kunit_info(test, "bench: %-10s %-15s %-6s off %6llu ns | kmalloc %6llu ns %-8s x%u.%03u | misaligned %6llu ns %-8s x%u.%03u | misaligned/kmalloc %u.%03u\n",
+		   what, m->name, how, med[0], med[1], bounced[1],
+		   k / 1000, k % 1000, med[2], bounced[2], mis / 1000, mis % 1000,
+		   mk / 1000, mk % 1000);
+}
+
+static void bench_policy_cost(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	uintptr_t booted = dma_bounce_get_policy();
+	struct scatterlist sgl[BENCH_SG_ENTRIES];
+	int i, j;
+
+	if (!policy_built_in(DMA_BOUNCE_POLICY_KMALLOC))
+		kunit_skip(test, "CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is not set");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_restore_policy,
+							(void *)booted), 0);
+
+	for (i = 0; i < ARRAY_SIZE(bench_buffers); i++) {
+		const struct bench_buffer *b = &bench_buffers[i];
+		struct bench_mapping m = {
+			.name = b->name, .len = b->len,
+			.n = BENCH_POLICY_MAPPINGS,
+		};
+
+		sg_init_table(sgl, BENCH_SG_ENTRIES);
+		for (j = 0; j < BENCH_SG_ENTRIES; j++)
+			sg_set_buf(&sgl[j], bench_buffer_alloc(test, b), b->len);
+		m.buf = sg_virt(&sgl[0]);
+
+		bench_report(test, dev, bench_map_unmap, &m, "map+unmap", "single");
+
+		m.sgl = sgl;
+		m.nents = BENCH_SG_ENTRIES;
+		bench_report(test, dev, bench_map_unmap, &m, "map+unmap", "sg x4");
+	}
+
+	for (i = 0; i < ARRAY_SIZE(bench_decision_buffers); i++) {
+		const struct bench_buffer *b = &bench_decision_buffers[i];
+		struct bench_mapping m = {
+			.name = b->name, .len = b->len, .n = BENCH_DECISIONS,
+			.buf = bench_buffer_alloc(test, b),
+		};
+
+		bench_report(test, dev, bench_decide, &m, "decision", "");
+	}
+}
+
+static struct kunit_case bounce_bench_cases[] = {
+	KUNIT_CASE_SLOW(bench_counting),
+	KUNIT_CASE_SLOW(bench_policy_cost),
+	{}
+};
+
+static struct kunit_suite bounce_bench_suite = {
+	.name = "dma_bounce_bench",
+	.test_cases = bounce_bench_cases,
+};
+
+kunit_test_suites(&bounce_bench_suite);
+
+MODULE_DESCRIPTION("Benchmarks of bounce-on-misalignment DMA");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for dma-debug's cache line tracking: which inbound mappings
+ * that share a cache line it reports, on coherent and non-coherent devices.
+ */
+
+#include "dma_bounce_test.h"
+
+/*
+ * dma-debug reports inbound mappings that share a cache line, unless both
+ * can: bounced, or, on a coherent device, bounced on a non-coherent system.
+ */
+static struct device *debug_test_device(struct kunit *test, bool coherent)
+{
+	struct device *dev;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "CONFIG_DMA_API_DEBUG is not set");
+
+	dev = test_dma_device(test, "dma-debug-test", coherent);
+	if (!coherent && !IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED))
+		kunit_skip(test, "no non-coherent DMA with swiotlb bouncing on this architecture");
+	if (!coherent && dma_bounce_get_policy() != DMA_BOUNCE_POLICY_MISALIGNED)
+		kunit_skip(test, "booted with dma_bounce=%s",
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+	/* The expectations are those of small kmalloc() objects sharing lines. */
+	if (kmalloc_size_roundup(8) != 8)
+		kunit_skip(test, "kmalloc() is %zu-byte aligned (dma_bounce=%s)",
+			   kmalloc_size_roundup(8),
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+	return dev;
+}
+
+struct debug_map {
+	size_t offset;
+	size_t len;
+	enum dma_data_direction dir;
+	unsigned long attrs;
+};
+
+struct debug_case {
+	const char *name;
+	size_t lines;			/* buffer size, in cache lines */
+	struct debug_map map[2];	/* offsets and lengths in bytes */
+	bool bounced[2];		/* on a non-coherent device */
+	unsigned int errors;		/* what dma-debug reports */
+};
+
+/* Byte counts below are for L = 64; debug_scale() adapts them to L. */
+static const struct debug_case debug_cases[] = {
+	{ "same lines mapped inbound twice", 2,
+	  { { 0, 128, DMA_FROM_DEVICE }, { 0, 128, DMA_FROM_DEVICE } },
+	  { false, false }, 1 },
+	{ "overlap on the last line only", 4,
+	  { { 0, 192, DMA_FROM_DEVICE }, { 128, 128, DMA_BIDIRECTIONAL } },
+	  { false, false }, 1 },
+	{ "bounced next to unbounced", 2,
+	  { { 0, 64, DMA_FROM_DEVICE }, { 72, 16, DMA_FROM_DEVICE } },
+	  { false, true }, 0 },
+	{ "two small buffers in one line", 1,
+	  { { 0, 8, DMA_FROM_DEVICE }, { 8, 8, DMA_FROM_DEVICE } },
+	  { true, true }, 0 },
+	{ "same lines mapped outbound twice", 2,
+	  { { 0, 128, DMA_TO_DEVICE }, { 0, 128, DMA_TO_DEVICE } },
+	  { false, false }, 0 },
+	{ "second mapping skips CPU sync", 2,
+	  { { 0, 128, DMA_FROM_DEVICE },
+	    { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC } },
+	  { false, false }, 0 },
+};
+
+struct debug_param {
+	const struct debug_case *c;
+	bool coherent;
+};
+
+static const struct debug_param debug_params[] = {
+	{ &debug_cases[0], false }, { &debug_cases[0], true },
+	{ &debug_cases[1], false }, { &debug_cases[1], true },
+	{ &debug_cases[2], false }, { &debug_cases[2], true },
+	{ &debug_cases[3], false }, { &debug_cases[3], true },
+	{ &debug_cases[4], false }, { &debug_cases[4], true },
+	{ &debug_cases[5], false }, { &debug_cases[5], true },
+};
+
+static void debug_param_desc(const struct debug_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s device", p->c->name,
+		 p->coherent ? "coherent" : "non-coherent");
+}
+
+KUNIT_ARRAY_PARAM(debug, debug_params, debug_param_desc);
+
+/* The granularity dma-debug tracks lines at: the DMA line, or a CPU line. */
+static unsigned int debug_line_size(void)
+{
+	return max_t(unsigned int, dma_get_cache_alignment(), L1_CACHE_BYTES);
+}
+
+static size_t debug_scale(size_t bytes)
+{
+	return bytes * debug_line_size() / 64;
+}
+
+static void debug_overlap(struct kunit *test)
+{
+	const struct debug_param *p = test->param_value;
+	const struct debug_case *c = p->c;
+	struct device *dev = debug_test_device(test, p->coherent);
+	dma_addr_t dma[2];
+	u32 before;
+	u8 *buf;
+	int i;
+
+	buf = kunit_kzalloc(test, debug_scale(64 * c->lines), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	before = debug_dma_error_count();
+	for (i = 0; i < 2; i++) {
+		const struct debug_map *m = &c->map[i];
+
+		dma[i] = dma_map_single_attrs(dev, buf + debug_scale(m->offset),
+					      debug_scale(m->len), m->dir, m->attrs);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma[i]));
+		KUNIT_EXPECT_EQ_MSG(test, is_bounced(dev, dma[i]),
+				    c->bounced[i] && !p->coherent,
+				    "mapping %d of %s", i, c->name);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, c->errors,
+			    "%s, %s device: dma-debug errors",
+			    c->name, p->coherent ? "coherent" : "non-coherent");
+
+	for (i = 1; i >= 0; i--)
+		dma_unmap_single_attrs(dev, dma[i], debug_scale(c->map[i].len),
+				       c->map[i].dir, c->map[i].attrs);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, c->errors,
+			    "%s: unmap reported errors", c->name);
+}
+
+/*
+ * Two kmalloc(8) objects in one line, like the USB hub's buffer and status.
+ * The slab may hand out objects in any order: allocate until two share a
+ * line, keeping the others until the test ends.
+ */
+static void debug_kmalloc_neighbours(struct kunit *test)
+{
+	bool coherent = *(const bool *)test->param_value;
+	struct device *dev = debug_test_device(test, coherent);
+	unsigned int line = debug_line_size();
+	struct held_objs *objs = held_objs_alloc(test);
+	dma_addr_t dma_a, dma_b;
+	u8 *a = NULL, *b = NULL;
+	u32 before;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	while (!b && objs->nr < MAX_HELD_OBJS) {
+		void *obj = kmalloc(8, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		for (i = 0; i < objs->nr && !b; i++) {
+			if (ALIGN_DOWN((unsigned long)objs->obj[i], line) ==
+			    ALIGN_DOWN((unsigned long)obj, line)) {
+				a = objs->obj[i];
+				b = obj;
+			}
+		}
+		objs->obj[objs->nr++] = obj;
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, b, "no two of %d kmalloc(8) objects share a %u-byte line",
+				  MAX_HELD_OBJS, line);
+
+	before = debug_dma_error_count();
+	dma_a = test_map_single(test, dev, a, 8, DMA_FROM_DEVICE);
+	dma_b = test_map_single(test, dev, b, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, is_bounced(dev, dma_a), !coherent);
+	KUNIT_EXPECT_EQ(test, is_bounced(dev, dma_b), !coherent);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count(), before,
+			    "kmalloc(8) at %p and %p reported", a, b);
+	test_unmap_single(test, dev, dma_b);
+	test_unmap_single(test, dev, dma_a);
+}
+
+static const bool coherence[] = { false, true };
+
+static void coherence_desc(const bool *coherent, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s device",
+		 *coherent ? "coherent" : "non-coherent");
+}
+
+KUNIT_ARRAY_PARAM(coherence, coherence, coherence_desc);
+
+/* Unmapping a bounced mapping with the wrong size is still an error. */
+static void debug_bounced_wrong_size(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	dma_addr_t dma;
+	u32 before;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dma = dma_map_single(dev, buf + 8, 40, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_ASSERT_TRUE(test, is_bounced(dev, dma));
+
+	before = debug_dma_error_count();
+	dma_unmap_single(dev, dma, 32, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 1);
+}
+
+/* Syncs of a bounced mapping match it; a sync past its end is an error. */
+static void debug_bounced_sync(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	dma_addr_t dma;
+	u32 before;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_TRUE(test, is_bounced(dev, dma));
+
+	before = debug_dma_error_count();
+	dma_sync_single_for_cpu(dev, dma, 40, DMA_BIDIRECTIONAL);
+	dma_sync_single_for_device(dev, dma, 40, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 0);
+
+	dma_sync_single_for_cpu(dev, dma + 32, 16, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 1);
+
+	test_unmap_single(test, dev, dma);
+	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 1);
+}
+
+static struct kunit_case bounce_debug_cases[] = {
+	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
+	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
+	KUNIT_CASE(debug_bounced_wrong_size),
+	KUNIT_CASE(debug_bounced_sync),
+	{}
+};
+
+static struct kunit_suite bounce_debug_suite = {
+	.name = "dma_bounce_debug",
+	.test_cases = bounce_debug_cases,
+};
+
+kunit_test_suites(&bounce_debug_suite);
+
+MODULE_DESCRIPTION("KUnit tests for dma-debug cache line tracking");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the per-device bounce counters and audit mode.
+ */
+#include <linux/kthread.h>
+#include <linux/scatterlist.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/dma_bounce.h>
+
+#include "dma_bounce_test.h"
+
+/*
+ * Per-device statistics: what dma_bounce_count() adds for one mapping, on a
+ * non-coherent device under the misaligned policy.
+ */
+struct stats_case {
+	const char *name;
+	size_t offset;		/* into a 1024-byte kmalloc() object */
+	size_t len;		/* in cache lines if @lines, else in bytes */
+	bool lines;
+	enum dma_data_direction dir;
+	bool counted;		/* an inbound mapping */
+	enum dma_bounce_reason reason;	/* counted as bounced for, or NONE */
+};
+
+static const struct stats_case stats_cases[] = {
+	{ "two whole lines", 0, 2, true, DMA_FROM_DEVICE, true, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", 8, 40, false, DMA_FROM_DEVICE, true, DMA_BOUNCE_HEAD },
+	{ "40 bytes at +8", 8, 40, false, DMA_BIDIRECTIONAL, true, DMA_BOUNCE_HEAD },
+	{ "100-byte prefix", 0, 100, false, DMA_FROM_DEVICE, true, DMA_BOUNCE_TAIL },
+	{ "40 bytes at +8", 8, 40, false, DMA_TO_DEVICE, false, DMA_BOUNCE_NONE },
+	{ "two whole lines", 0, 2, true, DMA_TO_DEVICE, false, DMA_BOUNCE_NONE },
+};
+
+static void stats_case_desc(const struct stats_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s", c->name, dir_name(c->dir));
+}
+
+KUNIT_ARRAY_PARAM(stats, stats_cases, stats_case_desc);
+
+static void expect_stats(struct kunit *test, struct device *dev,
+			 const u64 *want, const char *what)
+{
+	struct dma_bounce_stats got;
+	int i;
+
+	dma_bounce_stats_read(dev, &got);
+	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, got.count[i], want[i], "%s: %s counter",
+				    what, dma_bounce_stat_name(i));
+}
+
+/*
+ * Expect @n inbound mappings of @len bytes each, all bounced for @reason,
+ * or all mapped in place if it is %DMA_BOUNCE_NONE.
+ */
+static void expect_mappings(struct kunit *test, struct device *dev, u64 n,
+			    enum dma_bounce_reason reason, size_t len,
+			    const char *what)
+{
+	u64 want[DMA_BOUNCE_NR_STATS] = {};
+
+	want[DMA_BOUNCE_STAT_SEEN] = n;
+	if (reason != DMA_BOUNCE_NONE) {
+		want[reason] = n;
+		want[DMA_BOUNCE_STAT_BYTES] = n * len;
+	}
+	expect_stats(test, dev, want, what);
+}
+
+/* A device that counts: non-coherent, with swiotlb, counting switched on. */
+static struct device *stats_test_device(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
+		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
+	if (!dma_bounce_stats_enabled())
+		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
+	return dev;
+}
+
+/* Each mapping moves exactly the counters of its direction and reason. */
+static void stats_one_mapping(struct kunit *test)
+{
+	const struct stats_case *c = test->param_value;
+	struct device *dev = stats_test_device(test);
+	size_t len = c->lines ? c->len * dma_get_cache_alignment() : c->len;
+	dma_addr_t dma;
+	u8 *buf;
+
+	buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	dma = test_map_single(test, dev, buf + c->offset, len, c->dir);
+	test_unmap_single(test, dev, dma);
+
+	expect_mappings(test, dev, c->counted, c->reason, len, c->name);
+}
+
+/* A scatterlist counts as one mapping per segment. */
+static void stats_scatterlist(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	u8 *buf = kunit_kmalloc(test, 8 * line, GFP_KERNEL);
+	u64 want[DMA_BOUNCE_NR_STATS] = {};
+	struct scatterlist sgl[3];
+	int nents;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	sg_init_table(sgl, 3);
+	sg_set_buf(&sgl[0], buf, line);			/* in place */
+	sg_set_buf(&sgl[1], buf + 2 * line + 8, 40);	/* head */
+	sg_set_buf(&sgl[2], buf + 4 * line + 8, 40);	/* head */
+
+	nents = test_map_sg(test, dev, sgl, 3, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_EQ(test, nents, 3);
+	test_unmap_sg(test, dev, sgl);
+
+	want[DMA_BOUNCE_STAT_SEEN] = 3;
+	want[DMA_BOUNCE_STAT_HEAD] = 2;
+	want[DMA_BOUNCE_STAT_BYTES] = 80;
+	expect_stats(test, dev, want, "three segments, two misaligned");
+}
+
+/* Reset starts from zero, and counting goes on from there. */
+static void stats_reset(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	struct dma_bounce_stats got;
+	dma_addr_t dma;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ_MSG(test, dma_bounce_stats_read(dev, &got), -ENOENT,
+			    "a new device has statistics");
+
+	for (i = 0; i < 5; i++) {
+		dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+		test_unmap_single(test, dev, dma);
+	}
+	KUNIT_ASSERT_EQ(test, dma_bounce_stats_read(dev, &got), 0);
+	KUNIT_EXPECT_EQ(test, got.count[DMA_BOUNCE_STAT_HEAD], 5);
+
+	dma_bounce_stats_reset(dev);
+	expect_mappings(test, dev, 0, DMA_BOUNCE_NONE, 0, "after reset");
+
+	dma = test_map_single(test, dev, buf, 100, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+
+	expect_mappings(test, dev, 1, DMA_BOUNCE_TAIL, 100, "one mapping after reset");
+}
+
+/* A mapping that swiotlb has no slot for is counted as refused, not bounced. */
+static void stats_refused(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	int max = dev->dma_io_tlb_mem->nslabs + 1;
+	u64 want[DMA_BOUNCE_NR_STATS] = {};
+	dma_addr_t *dma;
+	int bounced;
+	u8 *buf;
+
+	dma = kunit_kcalloc(test, max, sizeof(*dma), GFP_KERNEL);
+	buf = kunit_kzalloc(test, (size_t)max * line, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	bounced = fill_swiotlb(test, dev, buf, dma, max);
+	KUNIT_ASSERT_LT(test, bounced, max);
+	unmap_all(dev, dma, bounced);
+
+	want[DMA_BOUNCE_STAT_SEEN] = bounced + 1;
+	want[DMA_BOUNCE_STAT_HEAD] = bounced;
+	want[DMA_BOUNCE_STAT_BYTES] = 8 * bounced;
+	want[DMA_BOUNCE_STAT_REFUSED] = 1;
+	expect_stats(test, dev, want, "swiotlb filled up");
+}
+
+/* A coherent device has nothing to bounce, and nothing is counted. */
+static void stats_coherent(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	struct dma_bounce_stats got;
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	set_dma_coherent(test, dev, true);
+
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_bounce_stats_read(dev, &got), -ENOENT,
+			    "a coherent device has statistics");
+}
+
+static void stats_enable_again(void *unused)
+{
+	dma_bounce_stats_enable(true);
+}
+
+/* Switched off, counting stops; what was counted stays. */
+static void stats_switched_off(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	dma_addr_t dma;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
+							NULL), 0);
+
+	/* The first mapping is counted, then counting is switched off. */
+	for (i = 0; i < 2; i++) {
+		dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+		test_unmap_single(test, dev, dma);
+		dma_bounce_stats_enable(false);
+	}
+
+	expect_mappings(test, dev, 1, DMA_BOUNCE_HEAD, 40, "one mapping counted, one not");
+}
+
+#define STATS_THREAD_MAPPINGS	2000
+
+struct stats_thread {
+	struct device *dev;
+	u8 *buf;
+	int errors;
+	struct completion done;
+};
+
+static int stats_thread_fn(void *data)
+{
+	struct stats_thread *t = data;
+	dma_addr_t dma;
+	int i;
+
+	for (i = 0; i < STATS_THREAD_MAPPINGS; i++) {
+		dma = dma_map_single(t->dev, t->buf + 8, 40, DMA_FROM_DEVICE);
+		if (dma_mapping_error(t->dev, dma)) {
+			t->errors++;
+			continue;
+		}
+		dma_unmap_single(t->dev, dma, 40, DMA_FROM_DEVICE);
+		cond_resched();
+	}
+	complete(&t->done);
+	return 0;
+}
+
+/* Two threads, on two CPUs when there are two, lose no count. */
+static void stats_concurrent(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	struct stats_thread *t;
+	struct task_struct *task;
+	int i;
+
+	t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	for (i = 0; i < 2; i++) {
+		t[i].dev = dev;
+		t[i].buf = kunit_kmalloc(test, 256, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, t[i].buf);
+		init_completion(&t[i].done);
+		task = kthread_create(stats_thread_fn, &t[i], "dma-bounce-stats/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		if (num_online_cpus() > 1)
+			kthread_bind(task, i % num_online_cpus());
+		wake_up_process(task);
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&t[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, t[i].errors, 0, "thread %d: mapping errors", i);
+	}
+
+	expect_mappings(test, dev, 2 * STATS_THREAD_MAPPINGS, DMA_BOUNCE_HEAD, 40,
+			num_online_cpus() > 1 ? "two threads on two CPUs" :
+						"two threads on one CPU");
+}
+
+/* Audit mode: what a coherent device's mappings would do without coherence. */
+struct audit_case {
+	const char *name;
+	size_t offset;		/* into a 1024-byte kmalloc() object */
+	size_t len;
+	unsigned int line;	/* audited against */
+	enum dma_data_direction dir;
+	enum dma_bounce_reason reason;	/* would-be bounce, NONE for none */
+};
+
+static const struct audit_case audit_cases[] = {
+	{ "40 bytes at +8", 8, 40, 128, DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
+	{ "40 bytes at +8", 8, 40, 128, DMA_BIDIRECTIONAL, DMA_BOUNCE_HEAD },
+	{ "100-byte prefix", 0, 100, 128, DMA_FROM_DEVICE, DMA_BOUNCE_TAIL },
+	{ "64 bytes at +64", 64, 64, 64, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "64 bytes at +64", 64, 64, 128, DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
+	{ "two whole lines", 0, 256, 128, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", 8, 40, 128, DMA_TO_DEVICE, DMA_BOUNCE_NONE },
+};
+
+static void audit_case_desc(const struct audit_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s, %u-byte line", c->name,
+		 dir_name(c->dir), c->line);
+}
+
+KUNIT_ARRAY_PARAM(audit, audit_cases, audit_case_desc);
+
+struct audit_capture {
+	struct device *dev;
+	int events;
+	phys_addr_t orig;
+	phys_addr_t slot;
+	size_t size;
+	enum dma_data_direction dir;
+	enum dma_bounce_reason reason;
+};
+
+static void probe_bounce_audit(void *data, struct device *dev, phys_addr_t orig,
+			       phys_addr_t slot, size_t size,
+			       enum dma_data_direction dir,
+			       enum dma_bounce_reason reason)
+{
+	struct audit_capture *cap = data;
+
+	if (dev != cap->dev)
+		return;
+	cap->events++;
+	cap->slot = slot;
+	cap->orig = orig;
+	cap->size = size;
+	cap->dir = dir;
+	cap->reason = reason;
+}
+
+static void unregister_audit_probe(void *data)
+{
+	unregister_trace_dma_bounce_audit(probe_bounce_audit, data);
+	tracepoint_synchronize_unregister();
+}
+
+static void restore_audit(void *line)
+{
+	dma_bounce_set_audit((uintptr_t)line);
+}
+
+/* A coherent device, with audit mode checking against @line until the end. */
+static struct device *audit_test_device(struct kunit *test, unsigned int line)
+{
+	uintptr_t cur = dma_bounce_audit_line();
+	struct device *dev;
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
+		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
+
+	dev = test_dma_device(test, "dma-bounce-audit", true);
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
+							(void *)cur), 0);
+	dma_bounce_set_audit(line);
+	return dev;
+}
+
+/* Audit mode counts and traces what would bounce, and bounces nothing. */
+static void audit_mapping(struct kunit *test)
+{
+	const struct audit_case *c = test->param_value;
+	struct device *dev = audit_test_device(test, c->line);
+	struct audit_capture *cap;
+	dma_addr_t dma;
+	u8 *buf;
+
+	cap = kunit_kzalloc(test, sizeof(*cap), GFP_KERNEL);
+	buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cap);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	cap->dev = dev;
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_audit(probe_bounce_audit,
+								      cap), 0);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_audit_probe,
+								cap), 0);
+	}
+
+	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
+	KUNIT_EXPECT_EQ_MSG(test, dma_to_phys(dev, dma), virt_to_phys(buf + c->offset),
+			    "%s: audit mode changed the mapping", c->name);
+	KUNIT_EXPECT_FALSE(test, swiotlb_find_pool(dev, dma_to_phys(dev, dma)));
+	test_unmap_single(test, dev, dma);
+
+	expect_mappings(test, dev, c->dir != DMA_TO_DEVICE, c->reason, c->len,
+			c->name);
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		return;
+	if (c->reason == DMA_BOUNCE_NONE) {
+		KUNIT_EXPECT_EQ_MSG(test, cap->events, 0, "%s: audit events", c->name);
+		return;
+	}
+	KUNIT_ASSERT_EQ_MSG(test, cap->events, 1, "%s: audit events", c->name);
+	KUNIT_EXPECT_EQ(test, cap->orig, virt_to_phys(buf + c->offset));
+	KUNIT_EXPECT_EQ_MSG(test, cap->slot, 0, "audit mode bounced nothing");
+	KUNIT_EXPECT_EQ(test, cap->size, c->len);
+	KUNIT_EXPECT_EQ(test, cap->dir, c->dir);
+	KUNIT_EXPECT_EQ_MSG(test, cap->reason, c->reason, "%s: reason %s, expected %s",
+			    c->name, dma_bounce_reason_name(cap->reason),
+			    dma_bounce_reason_name(c->reason));
+}
+
+/* Switched off, audit mode counts nothing. */
+static void audit_off(struct kunit *test)
+{
+	struct device *dev = audit_test_device(test, 0);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	struct dma_bounce_stats got;
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_bounce_stats_read(dev, &got), -ENOENT,
+			    "a coherent device was counted with audit mode off");
+}
+
+struct audit_parse_case {
+	const char *str;
+	int ret;
+	unsigned int line;
+};
+
+static const struct audit_parse_case audit_parse_cases[] = {
+	{ "on", 0, 128 }, { "off", 0, 0 }, { "on\n", 0, 128 }, { "0", 0, 0 },
+	{ "64", 0, 64 }, { "8", 0, 8 }, { "4096", 0, 4096 },
+	{ "4", -EINVAL, 0 }, { "96", -EINVAL, 0 }, { "8192", -EINVAL, 0 },
+	{ "-64", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "yes", -EINVAL, 0 },
+};
+
+static void audit_parse_case_desc(const struct audit_parse_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%.*s\"",
+		 (int)strcspn(c->str, "\n"), c->str);
+}
+
+KUNIT_ARRAY_PARAM(audit_parse, audit_parse_cases, audit_parse_case_desc);
+
+/* dma_bounce_audit= and dma_bounce/audit accept these values only. */
+static void audit_parse(struct kunit *test)
+{
+	const struct audit_parse_case *c = test->param_value;
+	unsigned int line = 12345;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
+		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
+	if (c->line > PAGE_SIZE)
+		kunit_skip(test, "%u is larger than a page here", c->line);
+
+	ret = dma_bounce_parse_audit(c->str, &line);
+	KUNIT_EXPECT_EQ_MSG(test, ret, c->ret, "dma_bounce_audit=%s", c->str);
+	if (!c->ret)
+		KUNIT_EXPECT_EQ_MSG(test, line, c->line, "dma_bounce_audit=%s", c->str);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, line, 12345, "a bad value changed the line");
+}
+
+static struct kunit_case bounce_stats_cases[] = {
+	KUNIT_CASE_PARAM(stats_one_mapping, stats_gen_params),
+	KUNIT_CASE(stats_scatterlist),
+	KUNIT_CASE(stats_reset),
+	KUNIT_CASE(stats_refused),
+	KUNIT_CASE(stats_coherent),
+	KUNIT_CASE(stats_switched_off),
+	KUNIT_CASE(stats_concurrent),
+	KUNIT_CASE_PARAM(audit_mapping, audit_gen_params),
+	KUNIT_CASE(audit_off),
+	KUNIT_CASE_PARAM(audit_parse, audit_parse_gen_params),
+	{}
+};
+
+static struct kunit_suite bounce_stats_suite = {
+	.name = "dma_bounce_stats",
+	.test_cases = bounce_stats_cases,
+};
+
+kunit_test_suites(&bounce_stats_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DMA bounce counters and audit mode");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for bounce-on-misalignment: the decision, taken on real slab
+ * and page allocator memory, the mappings that dma-direct makes with it on
+ * a non-coherent device, and the policy.
+ */
+#include <linux/scatterlist.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/dma_bounce.h>
+
+#include "dma_bounce_test.h"
+
+/* Where the memory of a decision case comes from. */
+enum bounce_mem {
+	MEM_KMALLOC,	/* kmalloc(alloc), an object aligned to the line */
+	MEM_HWCACHE,	/* a SLAB_HWCACHE_ALIGN cache of alloc-byte objects */
+	MEM_PADDED,	/* a cache of alloc-byte objects aligned to 64 bytes */
+	MEM_PAGE,	/* alloc_page() */
+};
+
+struct decision_case {
+	const char *name;
+	enum bounce_mem mem;
+	size_t alloc;
+	size_t offset;
+	size_t len;
+	unsigned int line;
+	enum dma_bounce_reason want;
+};
+
+static const struct decision_case decision_cases[] = {
+	/* Whole kmalloc() objects: only those smaller than a line share it. */
+	{ "kmalloc-8 mapped whole", MEM_KMALLOC, 8, 0, 8, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-16 mapped whole", MEM_KMALLOC, 16, 0, 16, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-32 mapped whole", MEM_KMALLOC, 32, 0, 32, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-64 mapped whole", MEM_KMALLOC, 64, 0, 64, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-96 mapped whole", MEM_KMALLOC, 96, 0, 96, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc-128 mapped whole", MEM_KMALLOC, 128, 0, 128, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-192 mapped whole", MEM_KMALLOC, 192, 0, 192, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-256 mapped whole", MEM_KMALLOC, 256, 0, 256, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-512 mapped whole", MEM_KMALLOC, 512, 0, 512, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-1024 mapped whole", MEM_KMALLOC, 1024, 0, 1024, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-2048 mapped whole", MEM_KMALLOC, 2048, 0, 2048, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-4096 mapped whole", MEM_KMALLOC, 4096, 0, 4096, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc-8 mapped whole", MEM_KMALLOC, 8, 0, 8, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-16 mapped whole", MEM_KMALLOC, 16, 0, 16, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-32 mapped whole", MEM_KMALLOC, 32, 0, 32, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-64 mapped whole", MEM_KMALLOC, 64, 0, 64, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-96 mapped whole", MEM_KMALLOC, 96, 0, 96, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-128 mapped whole", MEM_KMALLOC, 128, 0, 128, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-192 mapped whole", MEM_KMALLOC, 192, 0, 192, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc-256 mapped whole", MEM_KMALLOC, 256, 0, 256, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-512 mapped whole", MEM_KMALLOC, 512, 0, 512, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-1024 mapped whole", MEM_KMALLOC, 1024, 0, 1024, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-2048 mapped whole", MEM_KMALLOC, 2048, 0, 2048, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-4096 mapped whole", MEM_KMALLOC, 4096, 0, 4096, 128, DMA_BOUNCE_NONE },
+	/* Whole objects whose last line ends in their own kmalloc() slack. */
+	{ "kmalloc(40) whole, slack to 64", MEM_KMALLOC, 40, 0, 40, 64, DMA_BOUNCE_NONE },
+	{ "kmalloc(40) whole, slack to 64", MEM_KMALLOC, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
+	{ "kmalloc(100) whole, slack to 128", MEM_KMALLOC, 100, 0, 100, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc(200) whole, slack to 256", MEM_KMALLOC, 200, 0, 200, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc(1500) whole, slack to 2048", MEM_KMALLOC, 1500, 0, 1500, 128, DMA_BOUNCE_NONE },
+	/* Sub-ranges of a 1 KiB object, at every head/tail combination. */
+	{ "1k: aligned head, aligned tail", MEM_KMALLOC, 1024, 128, 256, 128, DMA_BOUNCE_NONE },
+	{ "1k: aligned head, partial tail", MEM_KMALLOC, 1024, 128, 40, 128, DMA_BOUNCE_TAIL },
+	{ "1k: partial head, aligned tail", MEM_KMALLOC, 1024, 8, 248, 128, DMA_BOUNCE_HEAD },
+	{ "1k: partial head, partial tail", MEM_KMALLOC, 1024, 8, 40, 128, DMA_BOUNCE_HEAD },
+	{ "1k: 512 bytes at +8", MEM_KMALLOC, 1024, 8, 512, 128, DMA_BOUNCE_HEAD },
+	{ "1k: 40 bytes at +8", MEM_KMALLOC, 1024, 8, 40, 64, DMA_BOUNCE_HEAD },
+	{ "1k: 64 bytes at +64", MEM_KMALLOC, 1024, 64, 64, 64, DMA_BOUNCE_NONE },
+	{ "1k: 64 bytes at +64", MEM_KMALLOC, 1024, 64, 64, 128, DMA_BOUNCE_HEAD },
+	{ "1k: 100-byte prefix", MEM_KMALLOC, 1024, 0, 100, 128, DMA_BOUNCE_TAIL },
+	{ "1k: prefix in its size class", MEM_KMALLOC, 1024, 0, 1000, 128, DMA_BOUNCE_NONE },
+	{ "1k: zero bytes at +8", MEM_KMALLOC, 1024, 8, 0, 128, DMA_BOUNCE_NONE },
+	{ "kmalloc-8: overflowing length", MEM_KMALLOC, 8, 0, SIZE_MAX - 3, 128, DMA_BOUNCE_TAIL },
+	/* Members inside a structure. */
+	{ "member at +4 of a 64-byte struct", MEM_KMALLOC, 64, 4, 40, 64, DMA_BOUNCE_HEAD },
+	{ "40-byte member at +128 of 384", MEM_KMALLOC, 384, 128, 40, 128, DMA_BOUNCE_TAIL },
+	{ "aligned 128-byte member of 384", MEM_KMALLOC, 384, 128, 128, 128, DMA_BOUNCE_NONE },
+	/* A cache that pads its 40-byte objects to a 64-byte line. */
+	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_NONE },
+	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
+	{ "hwcache-40 first 8 bytes", MEM_HWCACHE, 40, 0, 8, 64, DMA_BOUNCE_TAIL },
+	/* Small objects padded to a line own it: the size rule bounces them. */
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_NONE },
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 128, DMA_BOUNCE_TAIL },
+	/* The page allocator owns no slack. */
+	{ "page whole", MEM_PAGE, PAGE_SIZE, 0, PAGE_SIZE, 128, DMA_BOUNCE_NONE },
+	{ "page: 100 bytes at +0", MEM_PAGE, PAGE_SIZE, 0, 100, 128, DMA_BOUNCE_TAIL },
+	{ "page: from +8 to the end", MEM_PAGE, PAGE_SIZE, 8, PAGE_SIZE - 8, 128, DMA_BOUNCE_HEAD },
+	{ "page: 64 bytes at +64", MEM_PAGE, PAGE_SIZE, 64, 64, 64, DMA_BOUNCE_NONE },
+};
+
+static void decision_case_desc(const struct decision_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, L=%u", c->name, c->line);
+}
+
+KUNIT_ARRAY_PARAM(decision, decision_cases, decision_case_desc);
+
+/* The rule of v6.5 to v6.12, for the table: it looks at the size only. */
+static bool size_rule_bounces(size_t len, unsigned int line)
+{
+	return !(len >= 2 * ARCH_DMA_MINALIGN ||
+		 IS_ALIGNED(kmalloc_size_roundup(len), line));
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(destroy_cache_action, kmem_cache_destroy,
+			    struct kmem_cache *);
+
+/* A cache destroyed when the test ends, after the objects it holds. */
+static struct kmem_cache *test_cache_create(struct kunit *test, const char *name,
+					    unsigned int size, unsigned int align,
+					    slab_flags_t flags)
+{
+	struct kmem_cache *cache = kmem_cache_create(name, size, align, flags, NULL);
+
+	if (cache && kunit_add_action_or_reset(test, destroy_cache_action, cache))
+		return NULL;
+	return cache;
+}
+
+struct bounce_decision_ctx {
+	struct kmem_cache *hwcache;
+	struct kmem_cache *padded;
+	struct held_objs *held;
+};
+
+static int bounce_decision_init(struct kunit *test)
+{
+	struct bounce_decision_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	/*
+	 * Unmerged: a cache merged into kmalloc-64 would only tell the size
+	 * class of its objects, and the rows below want the exact size.
+	 */
+	ctx->hwcache = test_cache_create(test, "dma_bounce_hw40", 40, 0,
+					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE);
+	ctx->padded = test_cache_create(test, "dma_bounce_pad24", 24, 64,
+					SLAB_NO_MERGE);
+	/* Created after the caches, so freed before they are destroyed. */
+	ctx->held = held_objs_alloc(test);
+	if (!ctx->hwcache || !ctx->padded || !ctx->held)
+		return -ENOMEM;
+	test->priv = ctx;
+	return 0;
+}
+
+/*
+ * Allocate objects until one starts a line, so that the expected reason
+ * does not depend on where the allocator placed the object. The objects
+ * passed over stay allocated until the test ends. Nothing else is allocated
+ * meanwhile, so consecutive objects come from consecutive slots.
+ */
+static void *alloc_line_aligned(struct kunit *test, const struct decision_case *c)
+{
+	struct bounce_decision_ctx *ctx = test->priv;
+	void *obj;
+
+	while (ctx->held->nr < MAX_HELD_OBJS) {
+		if (c->mem == MEM_HWCACHE)
+			obj = kmem_cache_alloc(ctx->hwcache, GFP_KERNEL);
+		else if (c->mem == MEM_PADDED)
+			obj = kmem_cache_alloc(ctx->padded, GFP_KERNEL);
+		else
+			obj = kmalloc(c->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		ctx->held->obj[ctx->held->nr++] = obj;
+		if (IS_ALIGNED((unsigned long)obj, c->line))
+			return obj;
+	}
+	KUNIT_FAIL(test, "no %zu-byte object aligned to %u in %d tries",
+		   c->alloc, c->line, MAX_HELD_OBJS);
+	return NULL;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(free_page_action, __free_page, struct page *);
+
+static void *alloc_case_memory(struct kunit *test, const struct decision_case *c)
+{
+	struct page *page;
+
+	if (c->mem != MEM_PAGE)
+		return alloc_line_aligned(test, c);
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_page_action, page), 0);
+	return page_address(page);
+}
+
+static const char * const mem_names[] = {
+	[MEM_KMALLOC] = "kmalloc",
+	[MEM_HWCACHE] = "hwcache",
+	[MEM_PADDED] = "padded",
+	[MEM_PAGE] = "page",
+};
+
+static void bounce_decision_table(struct kunit *test)
+{
+	const struct decision_case *c = test->param_value;
+	struct kmem_obj_slot slot;
+	enum dma_bounce_reason got;
+	phys_addr_t phys;
+	void *obj;
+
+	if (c->mem == MEM_HWCACHE && cache_line_size() != 64)
+		kunit_skip(test, "cache_line_size() is %d, the hwcache rows assume 64",
+			   cache_line_size());
+	if (c->mem == MEM_KMALLOC && kmalloc_size_roundup(8) != 8)
+		kunit_skip(test, "kmalloc() is %zu-byte aligned (dma_bounce=%s), rows assume 8",
+			   kmalloc_size_roundup(8),
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+
+	obj = alloc_case_memory(test, c);
+	if (!obj)
+		return;
+
+	phys = virt_to_phys(obj) + c->offset;
+	got = dma_misalignment(phys, c->len, c->line);
+	if (!kmem_find_obj_slot(obj, &slot))
+		memset(&slot, 0, sizeof(slot));
+	KUNIT_EXPECT_EQ_MSG(test, got, c->want,
+			    "%s: %zu bytes at +%zu of a %zu-byte %s object, L=%u: %s, expected %s; slab object %u bytes%s, slot %u",
+			    c->name, c->len, c->offset, c->alloc, mem_names[c->mem],
+			    c->line, dma_bounce_reason_name(got),
+			    dma_bounce_reason_name(c->want), slot.object_size,
+			    slot.size_class ? " (size class)" : "", slot.slot_size);
+
+	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s %-4s (v6.12 size rule: %s)\n",
+		   c->name, c->line, c->len, c->offset,
+		   got ? "bounce" : "inplace", got ? dma_bounce_reason_name(got) : "",
+		   !IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) ? "n/a" :
+		   size_rule_bounces(c->len, c->line) ? "bounce" : "inplace");
+}
+
+/* What the device sees: the bounce slot, or the buffer itself. */
+static void *device_view(struct device *dev, dma_addr_t dma)
+{
+	return phys_to_virt(dma_to_phys(dev, dma));
+}
+
+static void restore_policy(void *policy)
+{
+	dma_bounce_switch_policy((uintptr_t)policy);
+}
+
+/* Whatever a failed assertion leaves behind, the next test gets the policy back. */
+static void restore_policy_at_exit(struct kunit *test)
+{
+	uintptr_t cur = dma_bounce_get_policy();
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_policy,
+							(void *)cur), 0);
+}
+
+struct gate_case {
+	bool coherent;
+	enum dma_data_direction dir;
+	bool bounce;
+};
+
+static const struct gate_case gate_cases[] = {
+	{ false, DMA_TO_DEVICE, false },
+	{ false, DMA_FROM_DEVICE, true },
+	{ false, DMA_BIDIRECTIONAL, true },
+	{ true, DMA_TO_DEVICE, false },
+	{ true, DMA_FROM_DEVICE, false },
+	{ true, DMA_BIDIRECTIONAL, false },
+};
+
+static void gate_case_desc(const struct gate_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s device, %s",
+		 c->coherent ? "coherent" : "non-coherent", dir_name(c->dir));
+}
+
+KUNIT_ARRAY_PARAM(gate, gate_cases, gate_case_desc);
+
+/* 40 bytes at +8 of a 256-byte buffer: misaligned at both ends. */
+static void bounce_device_and_direction(struct kunit *test)
+{
+	const struct gate_case *c = test->param_value;
+	struct device *dev = bounce_test_device(test);
+	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	set_dma_coherent(test, dev, c->coherent);
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40, c->dir),
+			    c->bounce, "%s device, %s",
+			    c->coherent ? "coherent" : "non-coherent", dir_name(c->dir));
+
+	dma = test_map_single(test, dev, buf + 8, 40, c->dir);
+	KUNIT_EXPECT_EQ_MSG(test, is_bounced(dev, dma), c->bounce,
+			    "mapping of a %s device, %s",
+			    c->coherent ? "coherent" : "non-coherent", dir_name(c->dir));
+	test_unmap_single(test, dev, dma);
+}
+
+struct round_trip_case {
+	const char *name;
+	size_t offset;
+	size_t len;
+	enum dma_data_direction dir;
+};
+
+static const struct round_trip_case round_trip_cases[] = {
+	{ "40 bytes at +8", 8, 40, DMA_FROM_DEVICE },
+	{ "40 bytes at +8", 8, 40, DMA_BIDIRECTIONAL },
+	{ "40-byte prefix", 0, 40, DMA_FROM_DEVICE },
+	{ "40-byte prefix", 0, 40, DMA_BIDIRECTIONAL },
+	{ "16 bytes across a line", 120, 16, DMA_FROM_DEVICE },
+	{ "16 bytes across a line", 120, 16, DMA_BIDIRECTIONAL },
+};
+
+static void round_trip_case_desc(const struct round_trip_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s", c->name, dir_name(c->dir));
+}
+
+KUNIT_ARRAY_PARAM(round_trip, round_trip_cases, round_trip_case_desc);
+
+#define BUF_OLD		0xaa	/* what the buffer held before the mapping */
+
+#define BUF_DEVICE	0x5d	/* what the device writes */
+
+#define BUF_CPU		0xc3	/* what the CPU writes next to the mapping */
+
+static bool all_bytes(const u8 *p, u8 val, size_t len)
+{
+	return !memchr_inv(p, val, len);
+}
+
+/*
+ * The device writes the bounce slot while the CPU writes the neighbours of
+ * the mapping in the same cache lines: after unmap both must be intact.
+ */
+static void bounce_round_trip(struct kunit *test)
+{
+	const struct round_trip_case *c = test->param_value;
+	struct device *dev = bounce_test_device(test);
+	size_t size = 4 * dma_get_cache_alignment();
+	size_t end = c->offset + c->len;
+	dma_addr_t dma;
+	u8 *buf, *dv;
+
+	buf = kunit_kmalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, BUF_OLD, size);
+
+	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
+	KUNIT_ASSERT_TRUE_MSG(test, is_bounced(dev, dma), "%s was mapped in place",
+			      c->name);
+
+	dv = device_view(dev, dma);
+	if (c->dir == DMA_BIDIRECTIONAL)
+		KUNIT_EXPECT_TRUE_MSG(test, all_bytes(dv, BUF_OLD, c->len),
+				      "the device does not see the buffer's data");
+	memset(dv, BUF_DEVICE, c->len);
+	memset(buf, BUF_CPU, c->offset);
+	memset(buf + end, BUF_CPU, size - end);
+
+	test_unmap_single(test, dev, dma);
+
+	KUNIT_EXPECT_TRUE_MSG(test, all_bytes(buf + c->offset, BUF_DEVICE, c->len),
+			      "%s: the device's data did not come back", c->name);
+	KUNIT_EXPECT_TRUE_MSG(test, all_bytes(buf, BUF_CPU, c->offset),
+			      "%s: the CPU's writes before the mapping were lost", c->name);
+	KUNIT_EXPECT_TRUE_MSG(test, all_bytes(buf + end, BUF_CPU, size - end),
+			      "%s: the CPU's writes after the mapping were lost", c->name);
+}
+
+/* Whole lines, and whole objects ending in their own slack, stay in place. */
+static void bounce_in_place(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	u8 *lines = kunit_kmalloc(test, 4 * line, GFP_KERNEL);
+	u8 *obj = kunit_kmalloc(test, line - 28, GFP_KERNEL);
+	u8 *tiny = kunit_kmalloc(test, 8, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, lines);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+
+	dma = test_map_single(test, dev, lines + line, 2 * line, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE_MSG(test, is_bounced(dev, dma), "two whole lines were bounced");
+	KUNIT_EXPECT_EQ(test, dma_to_phys(dev, dma), virt_to_phys(lines + line));
+	test_unmap_single(test, dev, dma);
+
+	dma = test_map_single(test, dev, obj, line - 28, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE_MSG(test, is_bounced(dev, dma),
+			       "kmalloc(%u) mapped whole was bounced", line - 28);
+	test_unmap_single(test, dev, dma);
+
+	dma = test_map_single(test, dev, tiny, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, is_bounced(dev, dma), "kmalloc(8) was mapped in place");
+	test_unmap_single(test, dev, dma);
+
+	/* A zero-length mapping touches no line. */
+	dma = test_map_single(test, dev, lines + 8, 0, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, is_bounced(dev, dma));
+	test_unmap_single(test, dev, dma);
+}
+
+/* Only the misaligned segments of a scatterlist are bounced. */
+static void bounce_scatterlist(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	u8 *a = kunit_kmalloc(test, 2 * line, GFP_KERNEL);
+	u8 *b = kunit_kmalloc(test, 2 * line, GFP_KERNEL);
+	u8 *c = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *d = kunit_kmalloc(test, line, GFP_KERNEL);
+	struct {
+		u8 *buf;
+		size_t len;
+		bool bounce;
+	} segs[] = {
+		{ a, 2 * line, false },		/* whole lines */
+		{ b + 8, 40, true },		/* misaligned head */
+		{ c, 100, true },		/* prefix of a bigger object */
+		{ d, line, false },		/* a whole line-sized object */
+	};
+	struct scatterlist sgl[ARRAY_SIZE(segs)], *sg;
+	int i, nents;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+
+	sg_init_table(sgl, ARRAY_SIZE(segs));
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
+		memset(segs[i].buf, BUF_OLD, segs[i].len);
+		sg_set_buf(&sgl[i], segs[i].buf, segs[i].len);
+	}
+
+	nents = test_map_sg(test, dev, sgl, ARRAY_SIZE(segs), DMA_FROM_DEVICE);
+	KUNIT_ASSERT_EQ(test, nents, (int)ARRAY_SIZE(segs));
+
+	for_each_sg(sgl, sg, nents, i) {
+		KUNIT_EXPECT_EQ_MSG(test, is_bounced(dev, sg_dma_address(sg)),
+				    segs[i].bounce, "segment %d: %zu bytes at %p",
+				    i, segs[i].len, segs[i].buf);
+		memset(device_view(dev, sg_dma_address(sg)), BUF_DEVICE,
+		       sg_dma_len(sg));
+	}
+
+	test_unmap_sg(test, dev, sgl);
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, all_bytes(segs[i].buf, BUF_DEVICE, segs[i].len),
+				      "segment %d: the device's data did not come back", i);
+}
+
+static void bounce_swiotlb_exhaustion(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	unsigned int line = dma_get_cache_alignment();
+	int max = dev->dma_io_tlb_mem->nslabs + 1;
+	int first, second;
+	dma_addr_t *dma;
+	u8 *buf;
+
+	dma = kunit_kcalloc(test, max, sizeof(*dma), GFP_KERNEL);
+	buf = kunit_kzalloc(test, (size_t)max * line, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	first = fill_swiotlb(test, dev, buf, dma, max);
+	KUNIT_ASSERT_LT_MSG(test, first, max,
+			    "%d misaligned mappings fit in %lu slots",
+			    max, dev->dma_io_tlb_mem->nslabs);
+	KUNIT_EXPECT_GT(test, first, 0);
+	KUNIT_EXPECT_EQ(test, dma[first], DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_EQ(test, dma_mapping_error(dev, dma[first]), -ENOMEM);
+	unmap_all(dev, dma, first);
+
+	/* Every slot came back: the pool takes as many mappings again. */
+	second = fill_swiotlb(test, dev, buf, dma, max);
+	KUNIT_EXPECT_EQ(test, second, first);
+	unmap_all(dev, dma, second);
+}
+
+/* Without swiotlb, a misaligned mapping is made in place, as before v6.5. */
+static void bounce_without_swiotlb(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dev->dma_io_tlb_mem = NULL;
+
+	KUNIT_EXPECT_FALSE(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40,
+						  DMA_FROM_DEVICE));
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, dma_to_phys(dev, dma), virt_to_phys(buf + 8));
+	test_unmap_single(test, dev, dma);
+}
+
+static struct kunit_case bounce_decision_cases[] = {
+	KUNIT_CASE_PARAM(bounce_decision_table, decision_gen_params),
+	{}
+};
+
+static struct kunit_suite bounce_decision_suite = {
+	.name = "dma_bounce_decision",
+	.init = bounce_decision_init,
+	.test_cases = bounce_decision_cases,
+};
+
+/* What the dma_bounce tracepoints reported for the test's device. */
+struct trace_capture {
+	struct device *dev;
+	int maps, copy_backs;
+	phys_addr_t orig, slot, back_orig, back_slot;
+	size_t size, back_size;
+	enum dma_data_direction dir;
+	enum dma_bounce_reason reason;
+};
+
+static void probe_bounce_map(void *data, struct device *dev, phys_addr_t orig,
+			     phys_addr_t slot, size_t size,
+			     enum dma_data_direction dir,
+			     enum dma_bounce_reason reason)
+{
+	struct trace_capture *cap = data;
+
+	if (dev != cap->dev)
+		return;
+	cap->maps++;
+	cap->orig = orig;
+	cap->slot = slot;
+	cap->size = size;
+	cap->dir = dir;
+	cap->reason = reason;
+}
+
+static void probe_bounce_copy_back(void *data, struct device *dev,
+				   phys_addr_t orig, phys_addr_t slot,
+				   size_t size)
+{
+	struct trace_capture *cap = data;
+
+	if (dev != cap->dev)
+		return;
+	cap->copy_backs++;
+	cap->back_orig = orig;
+	cap->back_slot = slot;
+	cap->back_size = size;
+}
+
+static void unregister_probes(void *data)
+{
+	unregister_trace_dma_bounce_copy_back(probe_bounce_copy_back, data);
+	unregister_trace_dma_bounce_map(probe_bounce_map, data);
+	tracepoint_synchronize_unregister();
+}
+
+struct trace_case {
+	const char *name;
+	enum dma_bounce_policy policy;
+	size_t offset;
+	size_t len;
+	enum dma_data_direction dir;
+	enum dma_bounce_reason reason;	/* DMA_BOUNCE_NONE: no event */
+};
+
+static const struct trace_case trace_cases[] = {
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
+	{ "40-byte prefix", DMA_BOUNCE_POLICY_MISALIGNED, 0, 40,
+	  DMA_BIDIRECTIONAL, DMA_BOUNCE_TAIL },
+	{ "8 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 8,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_SIZE },
+	{ "512 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 512,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "two whole lines", DMA_BOUNCE_POLICY_MISALIGNED, 0, 128,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
+	  DMA_TO_DEVICE, DMA_BOUNCE_NONE },
+};
+
+static void trace_case_desc(const struct trace_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s, %s policy", c->name,
+		 dir_name(c->dir), dma_bounce_policy_name(c->policy));
+}
+
+KUNIT_ARRAY_PARAM(trace, trace_cases, trace_case_desc);
+
+/* The tracepoints name the device, the memory and the reason of a bounce. */
+static void bounce_tracepoints(struct kunit *test)
+{
+	const struct trace_case *c = test->param_value;
+	struct device *dev = bounce_test_device(test);
+	struct trace_capture *cap;
+	dma_addr_t dma;
+	u8 *buf;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "CONFIG_TRACEPOINTS is not set");
+
+	cap = kunit_kzalloc(test, sizeof(*cap), GFP_KERNEL);
+	buf = kunit_kzalloc(test, 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cap);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	cap->dev = dev;
+
+	restore_policy_at_exit(test);
+	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(c->policy), 0);
+
+	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_map(probe_bounce_map, cap), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_copy_back(probe_bounce_copy_back,
+								  cap), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_probes, cap), 0);
+
+	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
+	test_unmap_single(test, dev, dma);
+
+	if (c->reason == DMA_BOUNCE_NONE) {
+		KUNIT_EXPECT_EQ_MSG(test, cap->maps, 0, "%s was traced as bounced (%s)",
+				    c->name, dma_bounce_reason_name(cap->reason));
+		KUNIT_EXPECT_EQ(test, cap->copy_backs, 0);
+		return;
+	}
+
+	KUNIT_ASSERT_EQ_MSG(test, cap->maps, 1, "%s: map events", c->name);
+	KUNIT_EXPECT_EQ(test, cap->orig, virt_to_phys(buf + c->offset));
+	KUNIT_EXPECT_EQ(test, cap->slot, dma_to_phys(dev, dma));
+	KUNIT_EXPECT_TRUE(test, swiotlb_find_pool(dev, cap->slot));
+	KUNIT_EXPECT_EQ(test, cap->size, c->len);
+	KUNIT_EXPECT_EQ(test, cap->dir, c->dir);
+	KUNIT_EXPECT_EQ_MSG(test, cap->reason, c->reason, "%s: reason %s, expected %s",
+			    c->name, dma_bounce_reason_name(cap->reason),
+			    dma_bounce_reason_name(c->reason));
+
+	/* Undone once, at unmap, with every byte the device could write. */
+	KUNIT_ASSERT_EQ_MSG(test, cap->copy_backs, 1, "%s: copy-back events", c->name);
+	KUNIT_EXPECT_EQ(test, cap->back_orig, cap->orig);
+	KUNIT_EXPECT_EQ(test, cap->back_slot, cap->slot);
+	KUNIT_EXPECT_EQ(test, cap->back_size, c->len);
+}
+
+static struct kunit_case bounce_mapping_cases[] = {
+	KUNIT_CASE_PARAM(bounce_device_and_direction, gate_gen_params),
+	KUNIT_CASE_PARAM(bounce_round_trip, round_trip_gen_params),
+	KUNIT_CASE(bounce_in_place),
+	KUNIT_CASE(bounce_scatterlist),
+	KUNIT_CASE(bounce_swiotlb_exhaustion),
+	KUNIT_CASE(bounce_without_swiotlb),
+	KUNIT_CASE_PARAM(bounce_tracepoints, trace_gen_params),
+	{}
+};
+
+static struct kunit_suite bounce_mapping_suite = {
+	.name = "dma_bounce_mapping",
+	.test_cases = bounce_mapping_cases,
+};
+
+struct parse_case {
+	const char *str;
+	int ret;
+	enum dma_bounce_policy policy;
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "misaligned", 0, DMA_BOUNCE_POLICY_MISALIGNED },
+	{ "kmalloc", 0, DMA_BOUNCE_POLICY_KMALLOC },
+	{ "off", 0, DMA_BOUNCE_POLICY_OFF },
+	{ "kmalloc\n", 0, DMA_BOUNCE_POLICY_KMALLOC },
+	{ "", -EINVAL },
+	{ "Misaligned", -EINVAL },
+	{ "kmalloc ", -EINVAL },
+	{ "on", -EINVAL },
+	{ "misaligned,kmalloc", -EINVAL },
+	{ NULL, -EINVAL },
+};
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->str ?: "(null)");
+}
+
+KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+
+static void bounce_parse_policy(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	enum dma_bounce_policy policy = 42;
+	int ret = dma_bounce_parse_policy(c->str, &policy);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, c->ret, "parsing \"%s\"", c->str ?: "(null)");
+	if (c->ret)
+		KUNIT_EXPECT_EQ_MSG(test, policy, 42, "\"%s\" changed the policy",
+				    c->str ?: "(null)");
+	else
+		KUNIT_EXPECT_EQ_MSG(test, policy, c->policy, "parsing \"%s\"", c->str);
+}
+
+static enum dma_bounce_policy default_policy(void)
+{
+	if (IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED))
+		return DMA_BOUNCE_POLICY_MISALIGNED;
+	if (IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		return DMA_BOUNCE_POLICY_KMALLOC;
+	return DMA_BOUNCE_POLICY_OFF;
+}
+
+/* The policy in force is what dma_bounce= asked for, or the default. */
+static void bounce_boot_parameter(struct kunit *test)
+{
+	enum dma_bounce_policy want = default_policy(), policy;
+	char *arg, val[32];
+
+	arg = strstr(saved_command_line, "dma_bounce=");
+	if (arg) {
+		arg += strlen("dma_bounce=");
+		strscpy(val, arg, min_t(size_t, sizeof(val), strcspn(arg, " ") + 1));
+		if (!dma_bounce_parse_policy(val, &policy) && policy_built_in(policy))
+			want = policy;
+	}
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_bounce_get_policy(), want,
+			    "booted with \"%s\": policy %s, expected %s",
+			    saved_command_line,
+			    dma_bounce_policy_name(dma_bounce_get_policy()),
+			    dma_bounce_policy_name(want));
+	kunit_info(test, "policy %s\n", dma_bounce_policy_name(dma_bounce_get_policy()));
+}
+
+/* kmalloc() stays 8-byte aligned with DMA_API_DEBUG, unless booted "off". */
+static void bounce_kmalloc_minalign(struct kunit *test)
+{
+	unsigned int line = dma_get_cache_alignment();
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "CONFIG_DMA_API_DEBUG is not set");
+
+	if (dma_bounce_get_policy() == DMA_BOUNCE_POLICY_OFF &&
+	    IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		KUNIT_EXPECT_EQ_MSG(test, kmalloc_size_roundup(8), (size_t)line,
+				    "dma_bounce=off must align kmalloc() to the %u-byte line",
+				    line);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, kmalloc_size_roundup(8), (size_t)8,
+				    "policy %s, cache line %u",
+				    dma_bounce_policy_name(dma_bounce_get_policy()), line);
+}
+
+/* Only the two bouncing policies replace each other at run time. */
+static void bounce_switch_policy(struct kunit *test)
+{
+	enum dma_bounce_policy cur = dma_bounce_get_policy();
+
+	restore_policy_at_exit(test);
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED)) {
+		KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED),
+				-EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), cur);
+		return;
+	}
+
+	if (cur == DMA_BOUNCE_POLICY_OFF) {
+		KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED),
+				-EPERM);
+		KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_OFF);
+		return;
+	}
+
+	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_OFF), -EPERM);
+	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), cur);
+	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_KMALLOC), 0);
+	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_KMALLOC);
+	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED), 0);
+	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_MISALIGNED);
+	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(cur), 0);
+}
+
+/* A switch leaves mappings in flight correct: unmap finds the bounce. */
+static void bounce_switch_in_flight(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	dma_addr_t small, large;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	restore_policy_at_exit(test);
+	memset(buf, BUF_OLD, 1024);
+
+	/* Both bounced by "misaligned" only, being 256 bytes or more. */
+	large = test_map_single(test, dev, buf + 8, 512, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_TRUE(test, is_bounced(dev, large));
+
+	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_KMALLOC), 0);
+	small = dma_map_single(dev, buf + 648, 256, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, small));
+	KUNIT_EXPECT_FALSE(test, is_bounced(dev, small));
+	memset(device_view(dev, large), BUF_DEVICE, 512);
+	test_unmap_single(test, dev, large);
+	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED), 0);
+	dma_unmap_single(dev, small, 256, DMA_FROM_DEVICE);
+
+	KUNIT_EXPECT_TRUE(test, all_bytes(buf + 8, BUF_DEVICE, 512));
+	KUNIT_EXPECT_TRUE(test, all_bytes(buf, BUF_OLD, 8));
+	KUNIT_EXPECT_TRUE(test, all_bytes(buf + 520, BUF_OLD, 1024 - 520));
+}
+
+static struct kunit_case bounce_policy_cases[] = {
+	KUNIT_CASE(bounce_boot_parameter),
+	KUNIT_CASE(bounce_kmalloc_minalign),
+	KUNIT_CASE_PARAM(bounce_parse_policy, parse_gen_params),
+	KUNIT_CASE(bounce_switch_policy),
+	KUNIT_CASE(bounce_switch_in_flight),
+	{}
+};
+
+static struct kunit_suite bounce_policy_suite = {
+	.name = "dma_bounce_policy",
+	.test_cases = bounce_policy_cases,
+};
+
+kunit_test_suites(&bounce_decision_suite, &bounce_mapping_suite,
+		  &bounce_policy_suite);
+
+MODULE_DESCRIPTION("KUnit tests for bounce-on-misalignment DMA");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

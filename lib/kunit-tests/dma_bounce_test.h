@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the KUnit suites of bounce-on-misalignment share: test devices,
+ * what a device sees of a mapping, and memory held for a test.
+ */
+#ifndef _DMA_BOUNCE_TEST_H
+#define _DMA_BOUNCE_TEST_H
+
+#include <kunit/device.h>
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/dma-bounce.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+
+#include "../../kernel/dma/bounce.h"
+
+#define MAX_HELD_OBJS	256
+
+/* Objects a test keeps allocated until it ends, then frees with kfree(). */
+struct held_objs {
+	int nr;
+	void *obj[MAX_HELD_OBJS];
+};
+
+static inline void free_held_objs(void *data)
+{
+	struct held_objs *held = data;
+
+	while (held->nr)
+		kfree(held->obj[--held->nr]);
+}
+
+static inline struct held_objs *held_objs_alloc(struct kunit *test)
+{
+	struct held_objs *held = kunit_kzalloc(test, sizeof(*held), GFP_KERNEL);
+
+	if (held && kunit_add_action_or_reset(test, free_held_objs, held))
+		return NULL;
+	return held;
+}
+
+static inline bool is_bounced(struct device *dev, dma_addr_t dma)
+{
+	return swiotlb_find_pool(dev, dma_to_phys(dev, dma));
+}
+
+static inline const char *dir_name(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return "to-device";
+	case DMA_FROM_DEVICE:
+		return "from-device";
+	case DMA_BIDIRECTIONAL:
+		return "bidirectional";
+	default:
+		return "none";
+	}
+}
+
+static inline void set_dma_coherent(struct kunit *test, struct device *dev, bool coherent)
+{
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	dev->dma_coherent = coherent;
+#else
+	kunit_skip(test, "coherence is not per device on this architecture");
+#endif
+}
+
+/*
+ * A device of the KUnit bus, named @name, with a 64-bit DMA mask and the
+ * coherence asked for; where coherence is not per device and the default
+ * differs, the test is skipped.
+ */
+static inline struct device *test_dma_device(struct kunit *test,
+					     const char *name, bool coherent)
+{
+	struct device *dev = kunit_device_register(test, name);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	if (dev_is_dma_coherent(dev) != coherent)
+		set_dma_coherent(test, dev, coherent);
+	return dev;
+}
+
+/* A non-coherent device with swiotlb, under the misaligned policy (arm64). */
+static inline struct device *bounce_test_device(struct kunit *test)
+{
+	struct device *dev;
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED))
+		kunit_skip(test, "no non-coherent DMA with swiotlb bouncing on this architecture");
+	if (dma_bounce_get_policy() != DMA_BOUNCE_POLICY_MISALIGNED)
+		kunit_skip(test, "booted with dma_bounce=%s",
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+
+	dev = test_dma_device(test, "dma-bounce-test", false);
+	if (!is_swiotlb_active(dev))
+		kunit_skip(test, "%s has no swiotlb pool", dev_name(dev));
+	return dev;
+}
+
+/* Fill swiotlb with bounced mappings until it refuses one, then empty it. */
+static inline int fill_swiotlb(struct kunit *test, struct device *dev,
+			       u8 *buf, dma_addr_t *dma, int max)
+{
+	unsigned int line = dma_get_cache_alignment();
+	int n;
+
+	for (n = 0; n < max; n++) {
+		dma[n] = dma_map_single(dev, buf + n * line + 8, 8, DMA_FROM_DEVICE);
+		if (dma_mapping_error(dev, dma[n]))
+			break;
+		KUNIT_EXPECT_TRUE(test, is_bounced(dev, dma[n]));
+	}
+	return n;
+}
+
+static inline void unmap_all(struct device *dev, dma_addr_t *dma, int n)
+{
+	while (n--)
+		dma_unmap_single(dev, dma[n], 8, DMA_FROM_DEVICE);
+}
+
+static inline bool policy_built_in(enum dma_bounce_policy policy)
+{
+	if (policy == DMA_BOUNCE_POLICY_MISALIGNED)
+		return IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED);
+	if (policy == DMA_BOUNCE_POLICY_KMALLOC)
+		return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC);
+	return true;
+}
+
+/*
+ * A streaming mapping that a test owns, as a KUnit resource: whatever
+ * assertion fails, the mapping is unmapped when the test ends, before its
+ * device goes away. test_unmap_single() and test_unmap_sg() unmap earlier.
+ */
+struct test_mapping {
+	struct device *dev;
+	dma_addr_t dma;
+	struct scatterlist *sgl;
+	int nents;
+	size_t len;
+	enum dma_data_direction dir;
+	unsigned long attrs;
+};
+
+static inline void test_mapping_free(struct kunit_resource *res)
+{
+	struct test_mapping *m = res->data;
+
+	if (m->sgl)
+		dma_unmap_sg_attrs(m->dev, m->sgl, m->nents, m->dir, m->attrs);
+	else
+		dma_unmap_single_attrs(m->dev, m->dma, m->len, m->dir, m->attrs);
+	kfree(m);
+}
+
+/* Own @m, or unmap it and fail the test. */
+static inline void test_mapping_own(struct kunit *test, struct test_mapping *m)
+{
+	struct test_mapping *copy = kmemdup(m, sizeof(*m), GFP_KERNEL);
+
+	if (copy && kunit_alloc_resource(test, NULL, test_mapping_free,
+					 GFP_KERNEL, copy))
+		return;
+	kfree(copy);
+	if (m->sgl)
+		dma_unmap_sg_attrs(m->dev, m->sgl, m->nents, m->dir, m->attrs);
+	else
+		dma_unmap_single_attrs(m->dev, m->dma, m->len, m->dir, m->attrs);
+	KUNIT_FAIL_AND_ABORT(test, "no memory to keep track of a mapping");
+}
+
+/* Map @len bytes at @buf for @dev, or fail the test naming the mapping. */
+static inline dma_addr_t test_map_single_attrs(struct kunit *test,
+					       struct device *dev, void *buf,
+					       size_t len,
+					       enum dma_data_direction dir,
+					       unsigned long attrs)
+{
+	struct test_mapping m = {
+		.dev = dev, .len = len, .dir = dir, .attrs = attrs,
+	};
+
+	m.dma = dma_map_single_attrs(dev, buf, len, dir, attrs);
+	KUNIT_ASSERT_FALSE_MSG(test, dma_mapping_error(dev, m.dma),
+			       "%s: mapping %zu bytes at %p (+%lu in its line) %s failed",
+			       dev_name(dev), len, buf,
+			       (unsigned long)buf % dma_get_cache_alignment(),
+			       dir_name(dir));
+	test_mapping_own(test, &m);
+	return m.dma;
+}
+
+static inline dma_addr_t test_map_single(struct kunit *test,
+					 struct device *dev, void *buf,
+					 size_t len, enum dma_data_direction dir)
+{
+	return test_map_single_attrs(test, dev, buf, len, dir, 0);
+}
+
+/* Map the @nents entries of @sgl for @dev, or fail the test. */
+static inline int test_map_sg(struct kunit *test, struct device *dev,
+			      struct scatterlist *sgl, int nents,
+			      enum dma_data_direction dir)
+{
+	struct test_mapping m = {
+		.dev = dev, .sgl = sgl, .nents = nents, .dir = dir,
+	};
+	int mapped = dma_map_sg(dev, sgl, nents, dir);
+
+	KUNIT_ASSERT_GT_MSG(test, mapped, 0, "%s: mapping %d sg entries %s failed",
+			    dev_name(dev), nents, dir_name(dir));
+	test_mapping_own(test, &m);
+	return mapped;
+}
+
+static inline bool test_mapping_match(struct kunit *test,
+				      struct kunit_resource *res, void *data)
+{
+	const struct test_mapping *m = res->data, *key = data;
+
+	return res->free == test_mapping_free && m->dev == key->dev &&
+	       (key->sgl ? m->sgl == key->sgl : !m->sgl && m->dma == key->dma);
+}
+
+static inline void test_unmap(struct kunit *test, const struct test_mapping *key)
+{
+	struct kunit_resource *res;
+
+	res = kunit_find_resource(test, test_mapping_match, (void *)key);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, res, "%s: unmapping a mapping the test does not own",
+				  dev_name(key->dev));
+	kunit_remove_resource(test, res);
+	kunit_put_resource(res);
+}
+
+/* Unmap now what test_map_single() mapped. */
+static inline void test_unmap_single(struct kunit *test, struct device *dev,
+				     dma_addr_t dma)
+{
+	struct test_mapping key = { .dev = dev, .dma = dma };
+
+	test_unmap(test, &key);
+}
+
+/* Unmap now what test_map_sg() mapped. */
+static inline void test_unmap_sg(struct kunit *test, struct device *dev,
+				 struct scatterlist *sgl)
+{
+	struct test_mapping key = { .dev = dev, .sgl = sgl };
+
+	test_unmap(test, &key);
+}
+
+#endif /* _DMA_BOUNCE_TEST_H */
