@@ -303,6 +303,26 @@ static int dma_bounce_policy_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/**
+ * dma_bounce_copy_setting - copy a setting written to a debugfs file
+ * @ubuf: what was written
+ * @count: its length
+ * @buf: where to copy it, NUL-terminated
+ * @size: the size of @buf
+ *
+ * Return: 0, -EINVAL if it is too long for any setting, or -EFAULT.
+ */
+int dma_bounce_copy_setting(const char __user *ubuf, size_t count,
+			    char *buf, size_t size)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
 static ssize_t dma_bounce_policy_write(struct file *file,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
@@ -311,13 +331,9 @@ static ssize_t dma_bounce_policy_write(struct file *file,
 	char buf[16];
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-
-	ret = dma_bounce_parse_policy(buf, &policy);
+	ret = dma_bounce_copy_setting(ubuf, count, buf, sizeof(buf));
+	if (!ret)
+		ret = dma_bounce_parse_policy(buf, &policy);
 	if (!ret)
 		ret = dma_bounce_switch_policy(policy);
 	return ret ? ret : count;

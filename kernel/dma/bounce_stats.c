@@ -638,13 +638,11 @@ static ssize_t dma_bounce_audit_write(struct file *file,
 {
 	unsigned int line;
 	char buf[16];
+	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-
+	ret = dma_bounce_copy_setting(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
 	if (dma_bounce_parse_audit(buf, &line))
 		return -EINVAL;
 	dma_bounce_set_audit(line);

@@ -93,8 +93,7 @@ static void bench_counting(struct kunit *test)
 	u32 ratio;
 	int errors = 0, r;
 
-	m.buf = kunit_kmalloc(test, m.len, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	m.buf = test_kmalloc(test, m.len, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
 							NULL), 0);
 
@@ -193,8 +192,7 @@ static void *bench_buffer_alloc(struct kunit *test, const struct bench_buffer *b
 	u8 *p;
 
 	if (b->alloc) {
-		p = kunit_kmalloc(test, b->alloc, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
+		p = test_kmalloc(test, b->alloc, GFP_KERNEL);
 		return p + b->offset;
 	}
 	page = alloc_page(GFP_KERNEL);

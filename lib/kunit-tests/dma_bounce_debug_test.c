@@ -112,8 +112,8 @@ static void debug_overlap(struct kunit *test)
 	u8 *buf;
 	int i;
 
-	buf = kunit_kzalloc(test, debug_scale(64 * c->lines), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
+	buf = test_kmalloc(test, debug_scale(64 * c->lines),
+			   GFP_KERNEL | __GFP_ZERO);
 
 	before = debug_dma_error_count();
 	for (i = 0; i < 2; i++) {
@@ -195,11 +195,10 @@ KUNIT_ARRAY_PARAM(coherence, coherence, coherence_desc);
 static void debug_bounced_wrong_size(struct kunit *test)
 {
 	struct device *dev = debug_test_device(test, false);
-	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 256, GFP_KERNEL | __GFP_ZERO);
 	dma_addr_t dma;
 	u32 before;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	dma = dma_map_single(dev, buf + 8, 40, DMA_FROM_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
 	KUNIT_ASSERT_TRUE(test, is_bounced(dev, dma));
@@ -213,11 +212,10 @@ static void debug_bounced_wrong_size(struct kunit *test)
 static void debug_bounced_sync(struct kunit *test)
 {
 	struct device *dev = debug_test_device(test, false);
-	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 256, GFP_KERNEL | __GFP_ZERO);
 	dma_addr_t dma;
 	u32 before;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	dma = test_map_single(test, dev, buf + 8, 40, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_TRUE(test, is_bounced(dev, dma));
 

@@ -40,48 +40,6 @@ static void stats_case_desc(const struct stats_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(stats, stats_cases, stats_case_desc);
 
-static void expect_stats(struct kunit *test, struct device *dev,
-			 const u64 *want, const char *what)
-{
-	struct dma_bounce_stats got;
-	int i;
-
-	dma_bounce_stats_read(dev, &got);
-	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-		KUNIT_EXPECT_EQ_MSG(test, got.count[i], want[i], "%s: %s counter",
-				    what, dma_bounce_stat_name(i));
-}
-
-/*
- * Expect @n inbound mappings of @len bytes each, all bounced for @reason,
- * or all mapped in place if it is %DMA_BOUNCE_NONE.
- */
-static void expect_mappings(struct kunit *test, struct device *dev, u64 n,
-			    enum dma_bounce_reason reason, size_t len,
-			    const char *what)
-{
-	u64 want[DMA_BOUNCE_NR_STATS] = {};
-
-	want[DMA_BOUNCE_STAT_SEEN] = n;
-	if (reason != DMA_BOUNCE_NONE) {
-		want[reason] = n;
-		want[DMA_BOUNCE_STAT_BYTES] = n * len;
-	}
-	expect_stats(test, dev, want, what);
-}
-
-/* A device that counts: non-coherent, with swiotlb, counting switched on. */
-static struct device *stats_test_device(struct kunit *test)
-{
-	struct device *dev = bounce_test_device(test);
-
-	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
-		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
-	if (!dma_bounce_stats_enabled())
-		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
-	return dev;
-}
-
 /* Each mapping moves exactly the counters of its direction and reason. */
 static void stats_one_mapping(struct kunit *test)
 {
@@ -91,8 +49,7 @@ static void stats_one_mapping(struct kunit *test)
 	dma_addr_t dma;
 	u8 *buf;
 
-	buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
+	buf = test_kmalloc(test, 1024, GFP_KERNEL);
 
 	dma = test_map_single(test, dev, buf + c->offset, len, c->dir);
 	test_unmap_single(test, dev, dma);
@@ -105,12 +62,11 @@ static void stats_scatterlist(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
 	unsigned int line = dma_get_cache_alignment();
-	u8 *buf = kunit_kmalloc(test, 8 * line, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 8 * line, GFP_KERNEL);
 	u64 want[DMA_BOUNCE_NR_STATS] = {};
 	struct scatterlist sgl[3];
 	int nents;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	sg_init_table(sgl, 3);
 	sg_set_buf(&sgl[0], buf, line);			/* in place */
 	sg_set_buf(&sgl[1], buf + 2 * line + 8, 40);	/* head */
@@ -130,12 +86,11 @@ static void stats_scatterlist(struct kunit *test)
 static void stats_reset(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
-	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	struct dma_bounce_stats got;
 	dma_addr_t dma;
 	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_EXPECT_EQ_MSG(test, dma_bounce_stats_read(dev, &got), -ENOENT,
 			    "a new device has statistics");
 
@@ -159,18 +114,12 @@ static void stats_reset(struct kunit *test)
 static void stats_refused(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
-	unsigned int line = dma_get_cache_alignment();
-	int max = dev->dma_io_tlb_mem->nslabs + 1;
 	u64 want[DMA_BOUNCE_NR_STATS] = {};
+	int bounced, max;
 	dma_addr_t *dma;
-	int bounced;
 	u8 *buf;
 
-	dma = kunit_kcalloc(test, max, sizeof(*dma), GFP_KERNEL);
-	buf = kunit_kzalloc(test, (size_t)max * line, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, dma);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-
+	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	bounced = fill_swiotlb(test, dev, buf, dma, max);
 	KUNIT_ASSERT_LT(test, bounced, max);
 	unmap_all(dev, dma, bounced);
@@ -186,11 +135,10 @@ static void stats_refused(struct kunit *test)
 static void stats_coherent(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
-	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	struct dma_bounce_stats got;
 	dma_addr_t dma;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	set_dma_coherent(test, dev, true);
 
 	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
@@ -200,20 +148,14 @@ static void stats_coherent(struct kunit *test)
 			    "a coherent device has statistics");
 }
 
-static void stats_enable_again(void *unused)
-{
-	dma_bounce_stats_enable(true);
-}
-
 /* Switched off, counting stops; what was counted stays. */
 static void stats_switched_off(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
-	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	dma_addr_t dma;
 	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
 							NULL), 0);
 
@@ -268,8 +210,7 @@ static void stats_concurrent(struct kunit *test)
 
 	for (i = 0; i < 2; i++) {
 		t[i].dev = dev;
-		t[i].buf = kunit_kmalloc(test, 256, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, t[i].buf);
+		t[i].buf = test_kmalloc(test, 256, GFP_KERNEL);
 		init_completion(&t[i].done);
 		task = kthread_create(stats_thread_fn, &t[i], "dma-bounce-stats/%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
@@ -315,36 +256,9 @@ static void audit_case_desc(const struct audit_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(audit, audit_cases, audit_case_desc);
 
-struct audit_capture {
-	struct device *dev;
-	int events;
-	phys_addr_t orig;
-	phys_addr_t slot;
-	size_t size;
-	enum dma_data_direction dir;
-	enum dma_bounce_reason reason;
-};
-
-static void probe_bounce_audit(void *data, struct device *dev, phys_addr_t orig,
-			       phys_addr_t slot, size_t size,
-			       enum dma_data_direction dir,
-			       enum dma_bounce_reason reason)
-{
-	struct audit_capture *cap = data;
-
-	if (dev != cap->dev)
-		return;
-	cap->events++;
-	cap->slot = slot;
-	cap->orig = orig;
-	cap->size = size;
-	cap->dir = dir;
-	cap->reason = reason;
-}
-
 static void unregister_audit_probe(void *data)
 {
-	unregister_trace_dma_bounce_audit(probe_bounce_audit, data);
+	unregister_trace_dma_bounce_audit(probe_bounce_event, data);
 	tracepoint_synchronize_unregister();
 }
 
@@ -375,17 +289,15 @@ static void audit_mapping(struct kunit *test)
 {
 	const struct audit_case *c = test->param_value;
 	struct device *dev = audit_test_device(test, c->line);
-	struct audit_capture *cap;
+	struct bounce_event *cap;
 	dma_addr_t dma;
 	u8 *buf;
 
-	cap = kunit_kzalloc(test, sizeof(*cap), GFP_KERNEL);
-	buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, cap);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
+	cap = test_kmalloc(test, sizeof(*cap), GFP_KERNEL | __GFP_ZERO);
+	buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	cap->dev = dev;
 	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
-		KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_audit(probe_bounce_audit,
+		KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_audit(probe_bounce_event,
 								      cap), 0);
 		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_audit_probe,
 								cap), 0);
@@ -403,10 +315,10 @@ static void audit_mapping(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		return;
 	if (c->reason == DMA_BOUNCE_NONE) {
-		KUNIT_EXPECT_EQ_MSG(test, cap->events, 0, "%s: audit events", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, cap->count, 0, "%s: audit events", c->name);
 		return;
 	}
-	KUNIT_ASSERT_EQ_MSG(test, cap->events, 1, "%s: audit events", c->name);
+	KUNIT_ASSERT_EQ_MSG(test, cap->count, 1, "%s: audit events", c->name);
 	KUNIT_EXPECT_EQ(test, cap->orig, virt_to_phys(buf + c->offset));
 	KUNIT_EXPECT_EQ_MSG(test, cap->slot, 0, "audit mode bounced nothing");
 	KUNIT_EXPECT_EQ(test, cap->size, c->len);
@@ -420,11 +332,10 @@ static void audit_mapping(struct kunit *test)
 static void audit_off(struct kunit *test)
 {
 	struct device *dev = audit_test_device(test, 0);
-	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	struct dma_bounce_stats got;
 	dma_addr_t dma;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
 	test_unmap_single(test, dev, dma);
 

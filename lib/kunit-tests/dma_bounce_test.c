@@ -286,10 +286,9 @@ static void bounce_device_and_direction(struct kunit *test)
 {
 	const struct gate_case *c = test->param_value;
 	struct device *dev = bounce_test_device(test);
-	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 256, GFP_KERNEL | __GFP_ZERO);
 	dma_addr_t dma;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	set_dma_coherent(test, dev, c->coherent);
 
 	KUNIT_EXPECT_EQ_MSG(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40, c->dir),
@@ -350,8 +349,7 @@ static void bounce_round_trip(struct kunit *test)
 	dma_addr_t dma;
 	u8 *buf, *dv;
 
-	buf = kunit_kmalloc(test, size, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
+	buf = test_kmalloc(test, size, GFP_KERNEL);
 	memset(buf, BUF_OLD, size);
 
 	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
@@ -381,14 +379,10 @@ static void bounce_in_place(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
 	unsigned int line = dma_get_cache_alignment();
-	u8 *lines = kunit_kmalloc(test, 4 * line, GFP_KERNEL);
-	u8 *obj = kunit_kmalloc(test, line - 28, GFP_KERNEL);
-	u8 *tiny = kunit_kmalloc(test, 8, GFP_KERNEL);
+	u8 *lines = test_kmalloc(test, 4 * line, GFP_KERNEL);
+	u8 *obj = test_kmalloc(test, line - 28, GFP_KERNEL);
+	u8 *tiny = test_kmalloc(test, 8, GFP_KERNEL);
 	dma_addr_t dma;
-
-	KUNIT_ASSERT_NOT_NULL(test, lines);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
-	KUNIT_ASSERT_NOT_NULL(test, tiny);
 
 	dma = test_map_single(test, dev, lines + line, 2 * line, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_FALSE_MSG(test, is_bounced(dev, dma), "two whole lines were bounced");
@@ -415,10 +409,10 @@ static void bounce_scatterlist(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
 	unsigned int line = dma_get_cache_alignment();
-	u8 *a = kunit_kmalloc(test, 2 * line, GFP_KERNEL);
-	u8 *b = kunit_kmalloc(test, 2 * line, GFP_KERNEL);
-	u8 *c = kunit_kmalloc(test, 1024, GFP_KERNEL);
-	u8 *d = kunit_kmalloc(test, line, GFP_KERNEL);
+	u8 *a = test_kmalloc(test, 2 * line, GFP_KERNEL);
+	u8 *b = test_kmalloc(test, 2 * line, GFP_KERNEL);
+	u8 *c = test_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *d = test_kmalloc(test, line, GFP_KERNEL);
 	struct {
 		u8 *buf;
 		size_t len;
@@ -431,11 +425,6 @@ static void bounce_scatterlist(struct kunit *test)
 	};
 	struct scatterlist sgl[ARRAY_SIZE(segs)], *sg;
 	int i, nents;
-
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_NOT_NULL(test, b);
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	KUNIT_ASSERT_NOT_NULL(test, d);
 
 	sg_init_table(sgl, ARRAY_SIZE(segs));
 	for (i = 0; i < ARRAY_SIZE(segs); i++) {
@@ -464,17 +453,11 @@ static void bounce_scatterlist(struct kunit *test)
 static void bounce_swiotlb_exhaustion(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
-	unsigned int line = dma_get_cache_alignment();
-	int max = dev->dma_io_tlb_mem->nslabs + 1;
-	int first, second;
+	int first, second, max;
 	dma_addr_t *dma;
 	u8 *buf;
 
-	dma = kunit_kcalloc(test, max, sizeof(*dma), GFP_KERNEL);
-	buf = kunit_kzalloc(test, (size_t)max * line, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, dma);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-
+	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	first = fill_swiotlb(test, dev, buf, dma, max);
 	KUNIT_ASSERT_LT_MSG(test, first, max,
 			    "%d misaligned mappings fit in %lu slots",
@@ -494,10 +477,9 @@ static void bounce_swiotlb_exhaustion(struct kunit *test)
 static void bounce_without_swiotlb(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
-	u8 *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 256, GFP_KERNEL | __GFP_ZERO);
 	dma_addr_t dma;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	dev->dma_io_tlb_mem = NULL;
 
 	KUNIT_EXPECT_FALSE(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40,
@@ -520,49 +502,15 @@ static struct kunit_suite bounce_decision_suite = {
 
 /* What the dma_bounce tracepoints reported for the test's device. */
 struct trace_capture {
-	struct device *dev;
-	int maps, copy_backs;
-	phys_addr_t orig, slot, back_orig, back_slot;
-	size_t size, back_size;
-	enum dma_data_direction dir;
-	enum dma_bounce_reason reason;
+	struct bounce_event map, back;
 };
-
-static void probe_bounce_map(void *data, struct device *dev, phys_addr_t orig,
-			     phys_addr_t slot, size_t size,
-			     enum dma_data_direction dir,
-			     enum dma_bounce_reason reason)
-{
-	struct trace_capture *cap = data;
-
-	if (dev != cap->dev)
-		return;
-	cap->maps++;
-	cap->orig = orig;
-	cap->slot = slot;
-	cap->size = size;
-	cap->dir = dir;
-	cap->reason = reason;
-}
-
-static void probe_bounce_copy_back(void *data, struct device *dev,
-				   phys_addr_t orig, phys_addr_t slot,
-				   size_t size)
-{
-	struct trace_capture *cap = data;
-
-	if (dev != cap->dev)
-		return;
-	cap->copy_backs++;
-	cap->back_orig = orig;
-	cap->back_slot = slot;
-	cap->back_size = size;
-}
 
 static void unregister_probes(void *data)
 {
-	unregister_trace_dma_bounce_copy_back(probe_bounce_copy_back, data);
-	unregister_trace_dma_bounce_map(probe_bounce_map, data);
+	struct trace_capture *cap = data;
+
+	unregister_trace_dma_bounce_copy_back(probe_bounce_event, &cap->back);
+	unregister_trace_dma_bounce_map(probe_bounce_event, &cap->map);
 	tracepoint_synchronize_unregister();
 }
 
@@ -576,18 +524,12 @@ struct trace_case {
 };
 
 static const struct trace_case trace_cases[] = {
-	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
-	  DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
-	{ "40-byte prefix", DMA_BOUNCE_POLICY_MISALIGNED, 0, 40,
-	  DMA_BIDIRECTIONAL, DMA_BOUNCE_TAIL },
-	{ "8 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 8,
-	  DMA_FROM_DEVICE, DMA_BOUNCE_SIZE },
-	{ "512 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 512,
-	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
-	{ "two whole lines", DMA_BOUNCE_POLICY_MISALIGNED, 0, 128,
-	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
-	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
-	  DMA_TO_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40, DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
+	{ "40-byte prefix", DMA_BOUNCE_POLICY_MISALIGNED, 0, 40, DMA_BIDIRECTIONAL, DMA_BOUNCE_TAIL },
+	{ "8 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 8, DMA_FROM_DEVICE, DMA_BOUNCE_SIZE },
+	{ "512 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 512, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "two whole lines", DMA_BOUNCE_POLICY_MISALIGNED, 0, 128, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40, DMA_TO_DEVICE, DMA_BOUNCE_NONE },
 };
 
 static void trace_case_desc(const struct trace_case *c, char *desc)
@@ -610,45 +552,48 @@ static void bounce_tracepoints(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "CONFIG_TRACEPOINTS is not set");
 
-	cap = kunit_kzalloc(test, sizeof(*cap), GFP_KERNEL);
-	buf = kunit_kzalloc(test, 1024, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, cap);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	cap->dev = dev;
+	cap = test_kmalloc(test, sizeof(*cap), GFP_KERNEL | __GFP_ZERO);
+	buf = test_kmalloc(test, 1024, GFP_KERNEL | __GFP_ZERO);
+	cap->map.dev = dev;
+	cap->back.dev = dev;
 
 	restore_policy_at_exit(test);
 	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(c->policy), 0);
 
-	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_map(probe_bounce_map, cap), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_copy_back(probe_bounce_copy_back,
-								  cap), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_map(probe_bounce_event,
+							     &cap->map), 0);
+	if (register_trace_dma_bounce_copy_back(probe_bounce_event, &cap->back)) {
+		unregister_trace_dma_bounce_map(probe_bounce_event, &cap->map);
+		KUNIT_FAIL_AND_ABORT(test, "cannot probe dma_bounce_copy_back");
+	}
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_probes, cap), 0);
 
 	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
 	test_unmap_single(test, dev, dma);
 
 	if (c->reason == DMA_BOUNCE_NONE) {
-		KUNIT_EXPECT_EQ_MSG(test, cap->maps, 0, "%s was traced as bounced (%s)",
-				    c->name, dma_bounce_reason_name(cap->reason));
-		KUNIT_EXPECT_EQ(test, cap->copy_backs, 0);
+		KUNIT_EXPECT_EQ_MSG(test, cap->map.count, 0, "%s was traced as bounced (%s)",
+				    c->name, dma_bounce_reason_name(cap->map.reason));
+		KUNIT_EXPECT_EQ(test, cap->back.count, 0);
 		return;
 	}
 
-	KUNIT_ASSERT_EQ_MSG(test, cap->maps, 1, "%s: map events", c->name);
-	KUNIT_EXPECT_EQ(test, cap->orig, virt_to_phys(buf + c->offset));
-	KUNIT_EXPECT_EQ(test, cap->slot, dma_to_phys(dev, dma));
-	KUNIT_EXPECT_TRUE(test, swiotlb_find_pool(dev, cap->slot));
-	KUNIT_EXPECT_EQ(test, cap->size, c->len);
-	KUNIT_EXPECT_EQ(test, cap->dir, c->dir);
-	KUNIT_EXPECT_EQ_MSG(test, cap->reason, c->reason, "%s: reason %s, expected %s",
-			    c->name, dma_bounce_reason_name(cap->reason),
+	KUNIT_ASSERT_EQ_MSG(test, cap->map.count, 1, "%s: map events", c->name);
+	KUNIT_EXPECT_EQ(test, cap->map.orig, virt_to_phys(buf + c->offset));
+	KUNIT_EXPECT_EQ(test, cap->map.slot, dma_to_phys(dev, dma));
+	KUNIT_EXPECT_TRUE(test, swiotlb_find_pool(dev, cap->map.slot));
+	KUNIT_EXPECT_EQ(test, cap->map.size, c->len);
+	KUNIT_EXPECT_EQ(test, cap->map.dir, c->dir);
+	KUNIT_EXPECT_EQ_MSG(test, cap->map.reason, c->reason, "%s: reason %s, expected %s",
+			    c->name, dma_bounce_reason_name(cap->map.reason),
 			    dma_bounce_reason_name(c->reason));
 
 	/* Undone once, at unmap, with every byte the device could write. */
-	KUNIT_ASSERT_EQ_MSG(test, cap->copy_backs, 1, "%s: copy-back events", c->name);
-	KUNIT_EXPECT_EQ(test, cap->back_orig, cap->orig);
-	KUNIT_EXPECT_EQ(test, cap->back_slot, cap->slot);
-	KUNIT_EXPECT_EQ(test, cap->back_size, c->len);
+	KUNIT_ASSERT_EQ_MSG(test, cap->back.count, 1, "%s: copy-back events", c->name);
+	KUNIT_EXPECT_EQ(test, cap->back.orig, cap->map.orig);
+	KUNIT_EXPECT_EQ(test, cap->back.slot, cap->map.slot);
+	KUNIT_EXPECT_EQ(test, cap->back.size, c->len);
+	KUNIT_EXPECT_EQ(test, cap->back.reason, DMA_BOUNCE_NONE);
 }
 
 static struct kunit_case bounce_mapping_cases[] = {
@@ -722,6 +667,10 @@ static void bounce_boot_parameter(struct kunit *test)
 	enum dma_bounce_policy want = default_policy(), policy;
 	char *arg, val[32];
 
+	/* The command line is the kernel's own: modules cannot read it. */
+	if (!IS_BUILTIN(CONFIG_DMA_BOUNCE_KUNIT_TEST))
+		kunit_skip(test, "built as a module, the command line is not known");
+
 	arg = strstr(saved_command_line, "dma_bounce=");
 	if (arg) {
 		arg += strlen("dma_bounce=");
@@ -791,10 +740,9 @@ static void bounce_switch_policy(struct kunit *test)
 static void bounce_switch_in_flight(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
-	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	dma_addr_t small, large;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
 	restore_policy_at_exit(test);
 	memset(buf, BUF_OLD, 1024);
 

@@ -43,6 +43,15 @@ static inline struct held_objs *held_objs_alloc(struct kunit *test)
 	return held;
 }
 
+/* @size bytes from kmalloc(), freed when the test ends; or the test fails. */
+static inline void *test_kmalloc(struct kunit *test, size_t size, gfp_t gfp)
+{
+	void *p = kunit_kmalloc(test, size, gfp);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, p, "no memory for %zu bytes", size);
+	return p;
+}
+
 static inline bool is_bounced(struct device *dev, dma_addr_t dma)
 {
 	return swiotlb_find_pool(dev, dma_to_phys(dev, dma));
@@ -105,6 +114,22 @@ static inline struct device *bounce_test_device(struct kunit *test)
 	if (!is_swiotlb_active(dev))
 		kunit_skip(test, "%s has no swiotlb pool", dev_name(dev));
 	return dev;
+}
+
+/*
+ * Room to map one more buffer than @dev's swiotlb has slots: the DMA
+ * addresses in @dma, a cache line of @buf for each. Returns that number.
+ */
+static inline int swiotlb_fill_buffers(struct kunit *test, struct device *dev,
+				       dma_addr_t **dma, u8 **buf)
+{
+	int max = dev->dma_io_tlb_mem->nslabs + 1;
+
+	*dma = kunit_kcalloc(test, max, sizeof(**dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *dma);
+	*buf = test_kmalloc(test, (size_t)max * dma_get_cache_alignment(),
+			    GFP_KERNEL | __GFP_ZERO);
+	return max;
 }
 
 /* Fill swiotlb with bounced mappings until it refuses one, then empty it. */
@@ -261,5 +286,81 @@ static inline void test_unmap_sg(struct kunit *test, struct device *dev,
 
 	test_unmap(test, &key);
 }
+
+/* The last event of the dma_bounce_mapping class for @dev, and how many. */
+struct bounce_event {
+	struct device *dev;
+	int count;
+	phys_addr_t orig, slot;
+	size_t size;
+	enum dma_data_direction dir;
+	enum dma_bounce_reason reason;
+};
+
+/* A probe for every event of the class: @data is a struct bounce_event. */
+static inline void probe_bounce_event(void *data, struct device *dev,
+				      phys_addr_t orig, phys_addr_t slot,
+				      size_t size, enum dma_data_direction dir,
+				      enum dma_bounce_reason reason)
+{
+	struct bounce_event *ev = data;
+
+	if (dev != ev->dev)
+		return;
+	ev->count++;
+	ev->orig = orig;
+	ev->slot = slot;
+	ev->size = size;
+	ev->dir = dir;
+	ev->reason = reason;
+}
+
+#ifdef CONFIG_DMA_BOUNCE_STATS
+/* What a device's counters must show, counter by counter. */
+static inline void expect_stats(struct kunit *test, struct device *dev,
+				const u64 *want, const char *what)
+{
+	struct dma_bounce_stats got;
+	int i;
+
+	dma_bounce_stats_read(dev, &got);
+	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, got.count[i], want[i], "%s: %s counter",
+				    what, dma_bounce_stat_name(i));
+}
+
+/*
+ * Expect @n inbound mappings of @len bytes each, all bounced for @reason,
+ * or all mapped in place if it is %DMA_BOUNCE_NONE.
+ */
+static inline void expect_mappings(struct kunit *test, struct device *dev,
+				   u64 n, enum dma_bounce_reason reason,
+				   size_t len, const char *what)
+{
+	u64 want[DMA_BOUNCE_NR_STATS] = {};
+
+	want[DMA_BOUNCE_STAT_SEEN] = n;
+	if (reason != DMA_BOUNCE_NONE) {
+		want[reason] = n;
+		want[DMA_BOUNCE_STAT_BYTES] = n * len;
+	}
+	expect_stats(test, dev, want, what);
+}
+
+/* A device that counts: non-coherent, with swiotlb, counting switched on. */
+static inline struct device *stats_test_device(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+
+	if (!dma_bounce_stats_enabled())
+		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
+	return dev;
+}
+
+static inline void stats_enable_again(void *unused)
+{
+	dma_bounce_stats_enable(true);
+}
+#endif /* CONFIG_DMA_BOUNCE_STATS */
 
 #endif /* _DMA_BOUNCE_TEST_H */

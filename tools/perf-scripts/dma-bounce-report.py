@@ -162,7 +162,10 @@ def dma_bounce__dma_bounce_audit(event_name, context, common_cpu,
 def dma_bounce__dma_bounce_copy_back(event_name, context, common_cpu,
                                      common_secs, common_nsecs, common_pid,
                                      common_comm, common_callchain,
-                                     device_name, driver, orig, slot, size):
+                                     device_name, driver, orig, slot, size,
+                                     *fields):
+    # (dir, reason): the fields of its class dma_bounce_mapping, since the
+    # series made it one; recordings from before have none
     events["copy_back"] += 1
     device(device_name, driver).copied_back += size
 

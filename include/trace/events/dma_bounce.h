@@ -89,25 +89,17 @@ DEFINE_EVENT_PRINT(dma_bounce_mapping, dma_bounce_audit,
 
 /*
  * What the device wrote to a bounce buffer was copied back to the original
- * memory, at unmap or sync for the CPU.
+ * memory, at unmap or sync for the CPU. Its reason is not known there:
+ * %DMA_BOUNCE_NONE.
  */
-TRACE_EVENT(dma_bounce_copy_back,
-	    TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-		     size_t size),
-	    TP_ARGS(dev, orig, slot, size),
-	    TP_STRUCT__entry(__string(device, dev_name(dev))
-			     __string(driver, dev_driver_string(dev))
-			     __field(u64, orig)
-			     __field(u64, slot)
-			     __field(size_t, size)),
-	    TP_fast_assign(__assign_str(device);
-			   __assign_str(driver);
-			   __entry->orig = orig;
-			   __entry->slot = slot;
-			   __entry->size = size;),
-	    TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
-		      __get_str(device), __get_str(driver), __entry->orig,
-		      __entry->slot, __entry->size)
+DEFINE_EVENT_PRINT(dma_bounce_mapping, dma_bounce_copy_back,
+		   TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+			    size_t size, enum dma_data_direction dir,
+			    enum dma_bounce_reason reason),
+		   TP_ARGS(dev, orig, slot, size, dir, reason),
+		   TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
+			     __get_str(device), __get_str(driver), __entry->orig,
+			     __entry->slot, __entry->size)
 );
 
 #endif /* _TRACE_DMA_BOUNCE_H */
