@@ -524,12 +524,18 @@ struct trace_case {
 };
 
 static const struct trace_case trace_cases[] = {
-	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40, DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
-	{ "40-byte prefix", DMA_BOUNCE_POLICY_MISALIGNED, 0, 40, DMA_BIDIRECTIONAL, DMA_BOUNCE_TAIL },
-	{ "8 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 8, DMA_FROM_DEVICE, DMA_BOUNCE_SIZE },
-	{ "512 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 512, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
-	{ "two whole lines", DMA_BOUNCE_POLICY_MISALIGNED, 0, 128, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
-	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40, DMA_TO_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
+	{ "40-byte prefix", DMA_BOUNCE_POLICY_MISALIGNED, 0, 40,
+	  DMA_BIDIRECTIONAL, DMA_BOUNCE_TAIL },
+	{ "8 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 8,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_SIZE },
+	{ "512 bytes at +8", DMA_BOUNCE_POLICY_KMALLOC, 8, 512,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "two whole lines", DMA_BOUNCE_POLICY_MISALIGNED, 0, 128,
+	  DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
+	{ "40 bytes at +8", DMA_BOUNCE_POLICY_MISALIGNED, 8, 40,
+	  DMA_TO_DEVICE, DMA_BOUNCE_NONE },
 };
 
 static void trace_case_desc(const struct trace_case *c, char *desc)
@@ -561,7 +567,7 @@ static void bounce_tracepoints(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(c->policy), 0);
 
 	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_map(probe_bounce_event,
-							     &cap->map), 0);
+							    &cap->map), 0);
 	if (register_trace_dma_bounce_copy_back(probe_bounce_event, &cap->back)) {
 		unregister_trace_dma_bounce_map(probe_bounce_event, &cap->map);
 		KUNIT_FAIL_AND_ABORT(test, "cannot probe dma_bounce_copy_back");
