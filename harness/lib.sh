@@ -109,6 +109,14 @@ wait_for() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+# git settings for what the harness generates (patches/, the view): neither
+# a user's git config nor the number of objects in a repository (which sets
+# how long abbreviated ids are) may change a byte of it.
+GIT_STABLE=(-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers
+	    -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.context=3
+	    -c diff.interHunkContext=0 -c diff.suppressBlankEmpty=false
+	    -c color.ui=false)
+
 # The commits of the series in the tree, oldest first.
 series_commits() {
 	git -C "$TREE" rev-list --reverse base..series
@@ -127,11 +135,7 @@ format_series() {
 	last=$(git -C "$TREE" rev-parse series)
 	name=$(git -C "$TREE" log -1 --format=%an "$last")
 	email=$(git -C "$TREE" log -1 --format=%ae "$last")
-	# Settings of whoever runs this must not change a byte of the output.
-	git -C "$TREE" -c user.name="$name" -c user.email="$email" \
-		-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers \
-		-c diff.noprefix=false -c diff.mnemonicPrefix=false \
-		-c diff.context=3 -c diff.interHunkContext=0 \
+	git -C "$TREE" "${GIT_STABLE[@]}" -c user.name="$name" -c user.email="$email" \
 		-c format.signOff=false -c format.numbered=auto \
 		-c format.subjectPrefix=PATCH -c format.suffix=.patch \
 		format-patch -q --zero-commit --no-signature --no-thread \

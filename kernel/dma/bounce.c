@@ -304,39 +304,44 @@ static int dma_bounce_policy_show(struct seq_file *m, void *v)
 }
 
 /**
- * dma_bounce_copy_setting - copy a setting written to a debugfs file
+ * dma_bounce_write_setting - apply a setting written to a debugfs file
  * @ubuf: what was written
  * @count: its length
- * @buf: where to copy it, NUL-terminated
- * @size: the size of @buf
+ * @apply: parses the setting, NUL-terminated, and applies it
  *
- * Return: 0, -EINVAL if it is too long for any setting, or -EFAULT.
+ * Return: @count, -EINVAL if it is too long for any setting, -EFAULT, or
+ * the error of @apply.
  */
-int dma_bounce_copy_setting(const char __user *ubuf, size_t count,
-			    char *buf, size_t size)
+ssize_t dma_bounce_write_setting(const char __user *ubuf, size_t count,
+				 int (*apply)(const char *setting))
 {
-	if (count >= size)
+	char buf[16];
+	int ret;
+
+	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	return 0;
+
+	ret = apply(buf);
+	return ret ? ret : count;
+}
+
+static int dma_bounce_apply_policy(const char *setting)
+{
+	enum dma_bounce_policy policy;
+	int ret;
+
+	ret = dma_bounce_parse_policy(setting, &policy);
+	return ret ? ret : dma_bounce_switch_policy(policy);
 }
 
 static ssize_t dma_bounce_policy_write(struct file *file,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
 {
-	enum dma_bounce_policy policy;
-	char buf[16];
-	int ret;
-
-	ret = dma_bounce_copy_setting(ubuf, count, buf, sizeof(buf));
-	if (!ret)
-		ret = dma_bounce_parse_policy(buf, &policy);
-	if (!ret)
-		ret = dma_bounce_switch_policy(policy);
-	return ret ? ret : count;
+	return dma_bounce_write_setting(ubuf, count, dma_bounce_apply_policy);
 }
 
 DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_policy);

@@ -15,8 +15,8 @@ int dma_bounce_switch_policy(enum dma_bounce_policy policy);
 void dma_bounce_set_policy(enum dma_bounce_policy policy);
 const char *dma_bounce_policy_name(enum dma_bounce_policy policy);
 const char *dma_bounce_reason_name(enum dma_bounce_reason reason);
-int dma_bounce_copy_setting(const char __user *ubuf, size_t count,
-			    char *buf, size_t size);
+ssize_t dma_bounce_write_setting(const char __user *ubuf, size_t count,
+				 int (*apply)(const char *setting));
 
 #ifdef CONFIG_DEBUG_FS
 struct dentry *dma_bounce_debugfs_dir(void);

@@ -632,21 +632,21 @@ static int dma_bounce_audit_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int dma_bounce_apply_audit(const char *setting)
+{
+	unsigned int line;
+
+	if (dma_bounce_parse_audit(setting, &line))
+		return -EINVAL;
+	dma_bounce_set_audit(line);
+	return 0;
+}
+
 static ssize_t dma_bounce_audit_write(struct file *file,
 				      const char __user *ubuf, size_t count,
 				      loff_t *ppos)
 {
-	unsigned int line;
-	char buf[16];
-	int ret;
-
-	ret = dma_bounce_copy_setting(ubuf, count, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	if (dma_bounce_parse_audit(buf, &line))
-		return -EINVAL;
-	dma_bounce_set_audit(line);
-	return count;
+	return dma_bounce_write_setting(ubuf, count, dma_bounce_apply_audit);
 }
 
 DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_audit);

@@ -134,12 +134,10 @@ static void stats_refused(struct kunit *test)
 /* A coherent device has nothing to bounce, and nothing is counted. */
 static void stats_coherent(struct kunit *test)
 {
-	struct device *dev = stats_test_device(test);
+	struct device *dev = test_dma_device(test, "dma-bounce-coherent", true);
 	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	struct dma_bounce_stats got;
 	dma_addr_t dma;
-
-	set_dma_coherent(test, dev, true);
 
 	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
 	test_unmap_single(test, dev, dma);

@@ -9,6 +9,7 @@
 #include <linux/dma-bounce.h>
 #include <linux/tracepoint.h>
 
+TRACE_DEFINE_ENUM(DMA_BOUNCE_NONE);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_HEAD);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_TAIL);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_SIZE);
@@ -17,6 +18,7 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FORCED);
 
 #define show_dma_bounce_reason(reason)				\
 	__print_symbolic(reason,				\
+		{ DMA_BOUNCE_NONE, "none" },			\
 		{ DMA_BOUNCE_HEAD, "head" },			\
 		{ DMA_BOUNCE_TAIL, "tail" },			\
 		{ DMA_BOUNCE_SIZE, "size" },			\
@@ -76,30 +78,23 @@ DEFINE_EVENT(dma_bounce_mapping, dma_bounce_map,
  * Audit mode: a coherent device made an inbound mapping that a system
  * without cache coherence would bounce. Nothing is bounced: @slot is 0.
  */
-DEFINE_EVENT_PRINT(dma_bounce_mapping, dma_bounce_audit,
-		   TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-			    size_t size, enum dma_data_direction dir,
-			    enum dma_bounce_reason reason),
-		   TP_ARGS(dev, orig, slot, size, dir, reason),
-		   TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s reason=%s",
-			     __get_str(device), __get_str(driver), __entry->orig,
-			     __entry->size, show_dma_bounce_dir(__entry->dir),
-			     show_dma_bounce_reason(__entry->reason))
+DEFINE_EVENT(dma_bounce_mapping, dma_bounce_audit,
+	     TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		      size_t size, enum dma_data_direction dir,
+		      enum dma_bounce_reason reason),
+	     TP_ARGS(dev, orig, slot, size, dir, reason)
 );
 
 /*
  * What the device wrote to a bounce buffer was copied back to the original
  * memory, at unmap or sync for the CPU. Its reason is not known there:
- * %DMA_BOUNCE_NONE.
+ * "none".
  */
-DEFINE_EVENT_PRINT(dma_bounce_mapping, dma_bounce_copy_back,
-		   TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
-			    size_t size, enum dma_data_direction dir,
-			    enum dma_bounce_reason reason),
-		   TP_ARGS(dev, orig, slot, size, dir, reason),
-		   TP_printk("device=%s driver=%s orig=%#llx slot=%#llx size=%zu",
-			     __get_str(device), __get_str(driver), __entry->orig,
-			     __entry->slot, __entry->size)
+DEFINE_EVENT(dma_bounce_mapping, dma_bounce_copy_back,
+	     TP_PROTO(struct device *dev, phys_addr_t orig, phys_addr_t slot,
+		      size_t size, enum dma_data_direction dir,
+		      enum dma_bounce_reason reason),
+	     TP_ARGS(dev, orig, slot, size, dir, reason)
 );
 
 #endif /* _TRACE_DMA_BOUNCE_H */
