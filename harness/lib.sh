@@ -117,11 +117,6 @@ GIT_STABLE=(-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers
 	    -c diff.interHunkContext=0 -c diff.suppressBlankEmpty=false
 	    -c color.ui=false)
 
-# The commits of the series in the tree, oldest first.
-series_commits() {
-	git -C "$TREE" rev-list --reverse base..series
-}
-
 # format_series DIR: write the series of the tree (base..series) into DIR as
 # patches/ holds it: git format-patch files, the cover letter (subject and
 # text from the description of the branch "series", "From" the author of
@@ -141,8 +136,8 @@ format_series() {
 		format-patch -q --zero-commit --no-signature --no-thread \
 		--no-base --cover-letter --cover-from-description=subject \
 		-o "$out" base..series
-	date=$(for c in $(series_commits); do git -C "$TREE" log -1 --format='%at %aD' "$c"; done |
-	       sort -n | tail -n 1 | cut -d' ' -f2-)
+	date=$(git -C "$TREE" log --format='%at %aD' base..series | sort -n | tail -n 1 |
+	       cut -d' ' -f2-)
 	cover=$(ls "$out"/0000-*.patch)
 	sed -i "0,/^Date: .*/s//Date: $date/" "$cover"
 	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$out/series"
