@@ -66,19 +66,12 @@ EXPORT_SYMBOL_GPL(dma_bounce_size_rule_key);
 static enum dma_bounce_policy dma_bounce_boot_policy __ro_after_init =
 	DMA_BOUNCE_POLICY_DEFAULT;
 
-/* Serialises switches of the policy: the two keys change together. */
+/* Serialises changes of the policy: the two keys change together. */
 static DEFINE_MUTEX(dma_bounce_policy_lock);
 
-/**
- * dma_bounce_set_policy - point the static keys at a policy
- * @policy: the policy, built into this kernel
- *
- * Only for the boot policy and dma_bounce_switch_policy(), and for the
- * benchmark, which measures each policy in the same boot.
- */
-void dma_bounce_set_policy(enum dma_bounce_policy policy)
+static void __dma_bounce_set_policy(enum dma_bounce_policy policy)
 {
-	mutex_lock(&dma_bounce_policy_lock);
+	lockdep_assert_held(&dma_bounce_policy_lock);
 	if (policy == DMA_BOUNCE_POLICY_OFF) {
 		static_branch_enable(&dma_bounce_off_key);
 	} else {
@@ -88,7 +81,19 @@ void dma_bounce_set_policy(enum dma_bounce_policy policy)
 			static_branch_disable(&dma_bounce_size_rule_key);
 		static_branch_disable(&dma_bounce_off_key);
 	}
-	mutex_unlock(&dma_bounce_policy_lock);
+}
+
+/**
+ * dma_bounce_set_policy - point the static keys at a policy
+ * @policy: the policy, built into this kernel
+ *
+ * Only for the boot policy and for the benchmark, which measures each
+ * policy in the same boot; dma_bounce_switch_policy() checks the switch.
+ */
+void dma_bounce_set_policy(enum dma_bounce_policy policy)
+{
+	guard(mutex)(&dma_bounce_policy_lock);
+	__dma_bounce_set_policy(policy);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_policy);
 
@@ -270,16 +275,20 @@ early_param("dma_bounce", dma_bounce_setup);
  */
 int dma_bounce_switch_policy(enum dma_bounce_policy policy)
 {
-	enum dma_bounce_policy cur = dma_bounce_get_policy();
+	enum dma_bounce_policy cur;
 
 	if (!dma_bounce_policy_available(policy))
 		return -EOPNOTSUPP;
+
+	/* Decided and switched under the lock: no switch slips in between. */
+	guard(mutex)(&dma_bounce_policy_lock);
+	cur = dma_bounce_get_policy();
 	if (policy == cur)
 		return 0;
 	if (policy == DMA_BOUNCE_POLICY_OFF || cur == DMA_BOUNCE_POLICY_OFF)
 		return -EPERM;
 
-	dma_bounce_set_policy(policy);
+	__dma_bounce_set_policy(policy);
 	pr_info_ratelimited("policy switched from %s to %s\n",
 			    dma_bounce_policy_name(cur),
 			    dma_bounce_policy_name(policy));
