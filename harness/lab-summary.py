@@ -90,7 +90,7 @@ ARCH_DMA_MINALIGN = 128
 
 
 def size_rule(facts):
-    """The rule of v6.5 to v6.12 (dma_kmalloc_needs_bounce()) as a function
+    """The size rule (dma_kmalloc_needs_bounce(), v6.5 to 7.2) as a function
     of a mapping's size, with the booted kernel's DMA cache line and kmalloc
     size classes (lab/policy saves both)."""
     line = int(facts["cache_line"])

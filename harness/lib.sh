@@ -4,19 +4,20 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BOUNCE_BUILD:-$TOP/build}
-BASE=$BUILD/base		# pristine Debian linux-source-6.12, as a git repo
+BASE_SERIES=7.2			# the base: Debian's linux-source-$BASE_SERIES
+BASE=$BUILD/base		# pristine Debian linux-source-7.2, as a git repo
+BASE_VERSION_FILE=$BUILD/base-version	# the Debian version it came from
 TREE=$BUILD/linux		# base + our series, one commit per patch
 PATCHES=$TOP/patches		# the series: git format-patch files, "series"
 # What is ours at the top level; every other top-level entry is the
 # generated view of the series' final files (harness/view).
 OURS=(.git .ci .gitignore .gitattributes README.md build harness lab patches tools)
-SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 export CCACHE_DIR=${CCACHE_DIR:-/var/cache/bounce-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$BUILD	# relative paths: the cache serves any clone
 JOBS=${JOBS:-$(nproc)}
 
-PACKAGES=(linux-source-6.12 build-essential gcc-aarch64-linux-gnu
+PACKAGES=(build-essential gcc-aarch64-linux-gnu
 	  qemu-system-arm qemu-system-x86 flex bison bc libelf-dev
 	  libssl-dev ccache dwarves python3 rsync xz-utils cpio kmod git
 	  perl python3-ply python3-git device-tree-compiler
@@ -87,7 +88,9 @@ run_kunit() {
 		args+=($(kunit_cross "$arch"))
 	fi
 	say "kunit $cmd $arch ($name), log in $log"
-	(cd "$TREE" && python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
+	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64
+	(cd "$TREE" && PATH="$TOP/harness/qemu-tcg:$PATH" \
+		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
 		--timeout=900 "$@") >"$log" 2>&1 || true
 	if [ ! -s "$json" ]; then
 		tail -n 30 "$log" >&2

@@ -16,7 +16,7 @@
  * @DMA_BOUNCE_POLICY_MISALIGNED: bounce mappings whose first or last cache
  *	line reaches memory the mapping does not own
  * @DMA_BOUNCE_POLICY_KMALLOC: bounce mappings whose size looks like a small
- *	kmalloc() size class (the rule of v6.5 to v6.12)
+ *	kmalloc() size class (the rule since v6.5)
  * @DMA_BOUNCE_POLICY_OFF: never bounce for alignment; kmalloc() aligns
  *	every object to the DMA cache line instead, as before v6.5
  */
@@ -90,7 +90,7 @@ static inline bool dma_tail_in_own_slack(phys_addr_t phys, size_t size,
 	return false;
 }
 
-/* Keep the caller's v6.12 behaviour: it reports the failed bounce itself. */
+/* Keep the size rule's behaviour: the caller reports the failed bounce. */
 static inline bool dma_bounce_unavailable(struct device *dev,
 					  phys_addr_t phys, size_t size,
 					  enum dma_data_direction dir)
@@ -153,6 +153,7 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
  * @phys: the first byte of the mapping
  * @size: its length
  * @dir: the direction of the transfer
+ * @attrs: the mapping's DMA_ATTR_* flags
  *
  * Only inbound transfers to non-coherent devices need the cache lines they
  * touch to themselves: a coherent device snoops the CPU caches, and the
@@ -160,9 +161,17 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
  */
 static inline enum dma_bounce_reason
 dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
-		  phys_addr_t phys, size_t size, enum dma_data_direction dir)
+		  phys_addr_t phys, size_t size, enum dma_data_direction dir,
+		  unsigned long attrs)
 {
 	if (dma_kmalloc_safe(dev, dir))
+		return DMA_BOUNCE_NONE;
+
+	/*
+	 * MMIO is not memory the CPU caches, so it has no line to share; a
+	 * mapping that requires coherence must never go through swiotlb.
+	 */
+	if (unlikely(attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT)))
 		return DMA_BOUNCE_NONE;
 
 	switch (policy) {
@@ -183,6 +192,7 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
  * @phys: the first byte of the mapping
  * @size: its length
  * @dir: the direction of the transfer
+ * @attrs: the mapping's DMA_ATTR_* flags
  *
  * The one predicate that dma-direct, dma-iommu and the drivers that manage
  * their own bounce buffers ask before mapping memory in place.
@@ -191,11 +201,12 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
  */
 static inline enum dma_bounce_reason
 dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
-		 enum dma_data_direction dir)
+		 enum dma_data_direction dir, unsigned long attrs)
 {
 	enum dma_bounce_reason reason;
 
-	reason = dma_bounce_decide(dma_bounce_get_policy(), dev, phys, size, dir);
+	reason = dma_bounce_decide(dma_bounce_get_policy(), dev, phys, size,
+				   dir, attrs);
 	if (likely(reason == DMA_BOUNCE_NONE))
 		return DMA_BOUNCE_NONE;
 

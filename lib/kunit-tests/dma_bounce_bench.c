@@ -218,7 +218,7 @@ static u64 bench_decide(struct device *dev, const struct bench_mapping *m,
 		/* decide afresh each time, as each mapping does */
 		OPTIMIZER_HIDE_VAR(p);
 		bounces += dma_bounce_decide(dma_bounce_get_policy(), dev, p,
-					     m->len, DMA_FROM_DEVICE) !=
+					     m->len, DMA_FROM_DEVICE, 0) !=
 			   DMA_BOUNCE_NONE;
 	}
 	OPTIMIZER_HIDE_VAR(bounces);
@@ -284,7 +284,7 @@ static void bench_check_bounces(struct kunit *test, struct device *dev,
 		dma_bounce_set_policy(bench_policies[p]);
 		bounced = bench_bounced(test, dev, m);
 		decided = dma_bounce_decide(bench_policies[p], dev, phys,
-					    m->len, DMA_FROM_DEVICE) !=
+					    m->len, DMA_FROM_DEVICE, 0) !=
 			  DMA_BOUNCE_NONE;
 		KUNIT_ASSERT_EQ_MSG(test, bounced, decided,
 				    "%s under dma_bounce=%s", m->name,
@@ -376,4 +376,4 @@ kunit_test_suites(&bounce_bench_suite);
 
 MODULE_DESCRIPTION("Benchmarks of bounce-on-misalignment DMA");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -248,4 +248,4 @@ kunit_test_suites(&bounce_debug_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dma-debug cache line tracking");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

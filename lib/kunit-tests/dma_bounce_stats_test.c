@@ -405,4 +405,4 @@ kunit_test_suites(&bounce_stats_suite);
 
 MODULE_DESCRIPTION("KUnit tests for DMA bounce counters and audit mode");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

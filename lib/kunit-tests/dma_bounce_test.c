@@ -99,7 +99,7 @@ static void decision_case_desc(const struct decision_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(decision, decision_cases, decision_case_desc);
 
-/* The rule of v6.5 to v6.12, for the table: it looks at the size only. */
+/* The size rule of v6.5, for the table: it looks at the size only. */
 static bool size_rule_bounces(size_t len, unsigned int line)
 {
 	return !(len >= 2 * ARCH_DMA_MINALIGN ||
@@ -231,7 +231,7 @@ static void bounce_decision_table(struct kunit *test)
 			    dma_bounce_reason_name(c->want), slot.object_size,
 			    slot.size_class ? " (size class)" : "", slot.slot_size);
 
-	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s %-4s (v6.12 size rule: %s)\n",
+	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s %-4s (size rule: %s)\n",
 		   c->name, c->line, c->len, c->offset,
 		   got ? "bounce" : "inplace", got ? dma_bounce_reason_name(got) : "",
 		   !IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC) ? "n/a" :
@@ -291,7 +291,8 @@ static void bounce_device_and_direction(struct kunit *test)
 
 	set_dma_coherent(test, dev, c->coherent);
 
-	KUNIT_EXPECT_EQ_MSG(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40, c->dir),
+	KUNIT_EXPECT_EQ_MSG(test,
+			    !!dma_needs_bounce(dev, virt_to_phys(buf + 8), 40, c->dir, 0),
 			    c->bounce, "%s device, %s",
 			    c->coherent ? "coherent" : "non-coherent", dir_name(c->dir));
 
@@ -483,7 +484,7 @@ static void bounce_without_swiotlb(struct kunit *test)
 	dev->dma_io_tlb_mem = NULL;
 
 	KUNIT_EXPECT_FALSE(test, dma_needs_bounce(dev, virt_to_phys(buf + 8), 40,
-						  DMA_FROM_DEVICE));
+						  DMA_FROM_DEVICE, 0));
 	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_EQ(test, dma_to_phys(dev, dma), virt_to_phys(buf + 8));
 	test_unmap_single(test, dev, dma);
@@ -783,4 +784,4 @@ kunit_test_suites(&bounce_decision_suite, &bounce_mapping_suite,
 
 MODULE_DESCRIPTION("KUnit tests for bounce-on-misalignment DMA");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

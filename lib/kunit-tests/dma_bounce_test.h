@@ -76,7 +76,7 @@ static inline void set_dma_coherent(struct kunit *test, struct device *dev, bool
 #if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
-	dev->dma_coherent = coherent;
+	dev_assign_dma_coherent(dev, coherent);
 #else
 	kunit_skip(test, "coherence is not per device on this architecture");
 #endif

@@ -14,8 +14,9 @@
 #   --csv FILE       also write the per-driver table as CSV
 #
 # The denominator of a bounce rate is the inbound mappings a device made:
-# dma:dma_map_page events, and every segment of dma:dma_map_sg events,
-# whose direction is DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Bounces are
+# dma:dma_map_phys events (dma:dma_map_page before Linux 6.17) of memory,
+# not MMIO, and every segment of dma:dma_map_sg events, whose direction is
+# DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Bounces are
 # dma_bounce:dma_bounce_map events; dma_bounce:dma_bounce_audit events are
 # the bounces that audit mode saw on coherent devices, which a non-coherent
 # system would make.
@@ -30,6 +31,7 @@ from collections import Counter, defaultdict
 DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE = 0, 1, 2
 REASONS = {1: "head", 2: "tail", 3: "size", 4: "addressing", 5: "forced"}
 INBOUND = (DMA_BIDIRECTIONAL, DMA_FROM_DEVICE)
+DMA_ATTR_MMIO = 1 << 10  # include/linux/dma-mapping.h
 
 # Frames that every bounce goes through: not what a driver developer needs.
 PLUMBING = ("dma_bounce_", "trace_", "perf_", "swiotlb_", "dma_direct_",
@@ -170,12 +172,17 @@ def dma_bounce__dma_bounce_copy_back(event_name, context, common_cpu,
     device(device_name, driver).copied_back += size
 
 
-def dma__dma_map_page(event_name, context, common_cpu, common_secs,
+def dma__dma_map_phys(event_name, context, common_cpu, common_secs,
                       common_nsecs, common_pid, common_comm, common_callchain,
                       device_name, phys_addr, dma_addr, size, dir, attrs):
     events["map"] += 1
-    if dir in INBOUND:
+    # MMIO (dma_map_resource()) is no memory to bounce, nor counted
+    if dir in INBOUND and not attrs & DMA_ATTR_MMIO:
         device(device_name).inbound += 1
+
+
+# the same event before Linux 6.17
+dma__dma_map_page = dma__dma_map_phys
 
 
 def dma__dma_map_sg(event_name, context, common_cpu, common_secs,
@@ -234,7 +241,7 @@ def print_row(driver, dev_name, d):
 
 
 def print_tables():
-    print("DMA bounces per driver (inbound mappings: dma:dma_map_page/_sg, "
+    print("DMA bounces per driver (inbound mappings: dma:dma_map_phys/_sg, "
           "bounces: dma_bounce:dma_bounce_map)\n")
     print(HEADER % ("driver", "", "inbound", "bounces", "rate", "bytes",
                     "reasons"))
