@@ -14,7 +14,7 @@
 #   --csv FILE       also write the per-driver table as CSV
 #
 # The denominator of a bounce rate is the inbound mappings a device made:
-# dma:dma_map_phys events (dma:dma_map_page before Linux 6.17) of memory,
+# dma:dma_map_phys events (dma:dma_map_page on older kernels, 6.12) of memory,
 # not MMIO, and every segment of dma:dma_map_sg events, whose direction is
 # DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Bounces are
 # dma_bounce:dma_bounce_map events; dma_bounce:dma_bounce_audit events are
@@ -181,7 +181,7 @@ def dma__dma_map_phys(event_name, context, common_cpu, common_secs,
         device(device_name).inbound += 1
 
 
-# the same event before Linux 6.17
+# the same event on older kernels (6.12)
 dma__dma_map_page = dma__dma_map_phys
 
 
