@@ -80,6 +80,8 @@ lab_boot_once() {
 	fi
 	lab_disks
 	local iommu=iommu_platform=on,disable-legacy=on
+	# empty now, not when QEMU starts: the watch below must never see the
+	# console of an earlier boot
 	: >"$log"
 	timeout 1200 qemu-system-aarch64 -machine "$machine" -cpu max \
 		-smp "$LAB_SMP" -m "$LAB_MEM" -nographic -no-reboot \
