@@ -50,13 +50,35 @@ enum dma_bounce_reason {
 	DMA_BOUNCE_FORCED,
 };
 
+/**
+ * enum dma_bounce_fallback - why a bounce only this policy wants is not made
+ * @DMA_BOUNCE_FALLBACK_NONE: it is made
+ * @DMA_BOUNCE_FALLBACK_LARGE: it is larger than swiotlb's largest mapping
+ * @DMA_BOUNCE_FALLBACK_FULL: swiotlb has no room for it, or it would leave
+ *	less than half of the pool free for the bounces the size rule makes
+ * @DMA_BOUNCE_FALLBACK_SG: it is a segment of a scatterlist that dma-iommu
+ *	maps into one contiguous IOVA range, which per-segment bounces break
+ * @DMA_BOUNCE_FALLBACK_NO_SWIOTLB: the device has no swiotlb pool at all
+ *
+ * A misaligned mapping that the size rule of v6.5 would map in place is
+ * then mapped in place, as that rule maps it: bouncing by misalignment
+ * never turns a mapping that succeeds without it into a failure.
+ */
+enum dma_bounce_fallback {
+	DMA_BOUNCE_FALLBACK_NONE,
+	DMA_BOUNCE_FALLBACK_LARGE,
+	DMA_BOUNCE_FALLBACK_FULL,
+	DMA_BOUNCE_FALLBACK_SG,
+	DMA_BOUNCE_FALLBACK_NO_SWIOTLB,
+};
+
 #ifdef CONFIG_DMA_MISALIGNED_CHECK
 /*
  * The policy, as two static keys that are off for the Kconfig default: one
  * for "off" (small kmalloc() objects own their cache lines, nothing to
- * bounce), one for "kmalloc" where "misaligned" is the default. Read on
- * every inbound mapping to a non-coherent device, so no memory load
- * decides it.
+ * bounce), one for "kmalloc" where "misaligned" is the default. Set once,
+ * before any driver probes, and read on every inbound mapping to a
+ * non-coherent device, so no memory load decides it.
  */
 DECLARE_STATIC_KEY_FALSE(dma_bounce_off_key);
 DECLARE_STATIC_KEY_FALSE(dma_bounce_size_rule_key);
@@ -72,10 +94,23 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 	return DMA_BOUNCE_POLICY_MISALIGNED;
 }
 
-bool dma_tail_in_own_slack(phys_addr_t phys, size_t size, unsigned int line);
-bool dma_bounce_unavailable(struct device *dev, phys_addr_t phys, size_t size,
-			    enum dma_data_direction dir);
+/*
+ * dma_get_cache_alignment(), read once the CPUs have reported their cache
+ * geometry: on arm64 it is an out-of-line call that the decision would
+ * otherwise make for every inbound mapping.
+ */
+extern unsigned int dma_bounce_line_size __ro_after_init;
+
 bool dma_bounce_unaligned_kmalloc(void);
+
+enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
+					  unsigned int line);
+enum dma_bounce_fallback __dma_bounce_fallback_cause(struct device *dev,
+						     size_t bounce_len);
+void dma_bounce_fallback(struct device *dev, phys_addr_t phys, size_t size,
+			 enum dma_data_direction dir,
+			 enum dma_bounce_reason reason,
+			 enum dma_bounce_fallback cause);
 #else
 static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 {
@@ -84,23 +119,31 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 	return DMA_BOUNCE_POLICY_OFF;
 }
 
-static inline bool dma_tail_in_own_slack(phys_addr_t phys, size_t size,
-					 unsigned int line)
-{
-	return false;
-}
-
-/* Keep the size rule's behaviour: the caller reports the failed bounce. */
-static inline bool dma_bounce_unavailable(struct device *dev,
-					  phys_addr_t phys, size_t size,
-					  enum dma_data_direction dir)
-{
-	return true;
-}
+#define dma_bounce_line_size	((unsigned int)dma_get_cache_alignment())
 
 static inline bool dma_bounce_unaligned_kmalloc(void)
 {
 	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC);
+}
+
+/* Without the misaligned policy, no mapping reaches the slow path. */
+static inline enum dma_bounce_reason
+__dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
+{
+	return DMA_BOUNCE_NONE;
+}
+
+static inline enum dma_bounce_fallback
+__dma_bounce_fallback_cause(struct device *dev, size_t bounce_len)
+{
+	return DMA_BOUNCE_FALLBACK_NONE;
+}
+
+static inline void dma_bounce_fallback(struct device *dev, phys_addr_t phys,
+				       size_t size, enum dma_data_direction dir,
+				       enum dma_bounce_reason reason,
+				       enum dma_bounce_fallback cause)
+{
 }
 #endif /* CONFIG_DMA_MISALIGNED_CHECK */
 
@@ -112,6 +155,7 @@ static inline bool dma_bounce_unaligned_kmalloc(void)
  *
  * This is the decision itself, taken from the mapping alone, whatever the
  * device and direction: callers that know those use dma_bounce_decide().
+ * Only whole cache lines are decided here; the rest, rare, out of line.
  *
  * Return: %DMA_BOUNCE_NONE if every cache line the mapping touches is its
  * own, else which end of it shares a line.
@@ -123,27 +167,7 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
 	if (likely(!((phys | size) & (line - 1))))
 		return DMA_BOUNCE_NONE;
 
-	/* A zero-length mapping touches no cache line at all. */
-	if (unlikely(!size))
-		return DMA_BOUNCE_NONE;
-
-	/*
-	 * The bytes before @phys in its line belong to someone else, or to
-	 * other fields of the same object: invalidating the line on unmap
-	 * would discard what the CPU wrote there in the meantime.
-	 */
-	if (phys & (line - 1))
-		return DMA_BOUNCE_HEAD;
-
-	/*
-	 * The mapping starts a line but ends inside one. That is safe only
-	 * when the rest of the line is slack of the very object mapped, which
-	 * nobody writes: ask the slab allocator, on this rare path only.
-	 */
-	if (dma_tail_in_own_slack(phys, size, line))
-		return DMA_BOUNCE_NONE;
-
-	return DMA_BOUNCE_TAIL;
+	return __dma_misalignment(phys, size, line);
 }
 
 /**
@@ -157,7 +181,9 @@ dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
  *
  * Only inbound transfers to non-coherent devices need the cache lines they
  * touch to themselves: a coherent device snoops the CPU caches, and the
- * clean done for %DMA_TO_DEVICE destroys nothing.
+ * clean done for %DMA_TO_DEVICE destroys nothing. Taking the policy as an
+ * argument lets the tests and the benchmark compare policies on the same
+ * buffers without changing the one the system runs.
  */
 static inline enum dma_bounce_reason
 dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
@@ -176,7 +202,7 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
 
 	switch (policy) {
 	case DMA_BOUNCE_POLICY_MISALIGNED:
-		return dma_misalignment(phys, size, dma_get_cache_alignment());
+		return dma_misalignment(phys, size, dma_bounce_line_size);
 	case DMA_BOUNCE_POLICY_KMALLOC:
 		if (dma_kmalloc_size_aligned(size))
 			return DMA_BOUNCE_NONE;
@@ -184,6 +210,59 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
 	default:
 		return DMA_BOUNCE_NONE;
 	}
+}
+
+/**
+ * dma_size_rule_bounces - would the size rule of v6.5 bounce this mapping?
+ * @dev: the device that will access the mapping
+ * @size: its length
+ * @dir: the direction of the transfer
+ * @attrs: the mapping's DMA_ATTR_* flags
+ *
+ * For the callers that must keep that rule's behaviour whatever the policy,
+ * such as dma-iommu choosing between one IOVA range and per-segment
+ * bounces for a scatterlist. Never true when booted with "off".
+ */
+static inline bool dma_size_rule_bounces(struct device *dev, size_t size,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+	return dma_bounce_get_policy() != DMA_BOUNCE_POLICY_OFF &&
+	       dma_bounce_decide(DMA_BOUNCE_POLICY_KMALLOC, dev, 0, size, dir,
+				 attrs);
+}
+
+/**
+ * dma_bounce_is_optional - is this a bounce the size rule would not make?
+ * @reason: why the policy bounces the mapping
+ * @size: its length
+ *
+ * Such a bounce must never cost the mapping: when it cannot be made, the
+ * mapping is made in place, as the size rule makes it.
+ */
+static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
+					  size_t size)
+{
+	return (reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL) &&
+	       dma_kmalloc_size_aligned(size);
+}
+
+/**
+ * dma_bounce_fallback_cause - should a bounce give way before it is tried?
+ * @dev: the device, with a swiotlb pool
+ * @size: the length of the mapping
+ * @reason: why the policy bounces it
+ *
+ * Return: %DMA_BOUNCE_FALLBACK_NONE to bounce the mapping, else why it is to
+ * be made in place: too large for swiotlb, or swiotlb short of room.
+ */
+static inline enum dma_bounce_fallback
+dma_bounce_fallback_cause(struct device *dev, size_t size,
+			  enum dma_bounce_reason reason)
+{
+	if (likely(!dma_bounce_is_optional(reason, size)))
+		return DMA_BOUNCE_FALLBACK_NONE;
+	return __dma_bounce_fallback_cause(dev, size);
 }
 
 /**
@@ -195,7 +274,8 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
  * @attrs: the mapping's DMA_ATTR_* flags
  *
  * The one predicate that dma-direct, dma-iommu and the drivers that manage
- * their own bounce buffers ask before mapping memory in place.
+ * their own bounce buffers ask before mapping memory in place, once per
+ * mapping or segment.
  *
  * Return: %DMA_BOUNCE_NONE (false) to map in place, else the reason.
  */
@@ -213,11 +293,14 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	/*
 	 * Without a swiotlb pool kmalloc() keeps cache line alignment (see
 	 * __kmalloc_minalign()), so only memory laid out by the caller can be
-	 * misaligned here: let the policy decide how to map it.
+	 * misaligned here: map it in place, as before v6.5, and say so.
 	 */
-	if (unlikely(!is_swiotlb_active(dev)) &&
-	    !dma_bounce_unavailable(dev, phys, size, dir))
+	if (IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) &&
+	    unlikely(!is_swiotlb_active(dev))) {
+		dma_bounce_fallback(dev, phys, size, dir, reason,
+				    DMA_BOUNCE_FALLBACK_NO_SWIOTLB);
 		return DMA_BOUNCE_NONE;
+	}
 
 	return reason;
 }

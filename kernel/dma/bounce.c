@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bounce-on-misalignment: the slow path of the decision, and the policy
- * that selects it (dma_bounce= on the command line, dma_bounce/policy in
- * debugfs).
+ * Bounce-on-misalignment: the slow path of the decision, its fallback to
+ * in-place mappings, and the policy chosen at boot (dma_bounce=, shown in
+ * dma_bounce/policy in debugfs).
  */
 #define pr_fmt(fmt) "dma-bounce: " fmt
 
@@ -11,10 +11,11 @@
 #include <linux/dma-bounce.h>
 #include <linux/init.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
+
+#include <trace/events/dma_bounce.h>
 
 #include "bounce.h"
 
@@ -31,6 +32,14 @@ static const char * const dma_bounce_reason_names[] = {
 	[DMA_BOUNCE_SIZE]	= "size",
 	[DMA_BOUNCE_ADDRESSING]	= "addressing",
 	[DMA_BOUNCE_FORCED]	= "forced",
+};
+
+static const char * const dma_bounce_fallback_names[] = {
+	[DMA_BOUNCE_FALLBACK_NONE]	= "none",
+	[DMA_BOUNCE_FALLBACK_LARGE]	= "larger than a swiotlb mapping",
+	[DMA_BOUNCE_FALLBACK_FULL]	= "swiotlb short of room",
+	[DMA_BOUNCE_FALLBACK_SG]	= "segment of a contiguous IOVA range",
+	[DMA_BOUNCE_FALLBACK_NO_SWIOTLB] = "no swiotlb",
 };
 
 static bool dma_bounce_policy_available(enum dma_bounce_policy policy)
@@ -60,47 +69,24 @@ EXPORT_SYMBOL_GPL(dma_bounce_size_rule_key);
  * The policy chosen at boot. dma_bounce= is parsed before static keys can
  * be switched (arm64 parses early parameters in setup_arch()), so the keys
  * follow it in an early initcall: they hold the Kconfig default until
- * then, before any driver is probed. kmalloc() reads it directly, as its
- * caches are created earlier still.
+ * then, before any driver is probed, and never change afterwards. kmalloc()
+ * reads it directly, as its caches are created earlier still.
  */
 static enum dma_bounce_policy dma_bounce_boot_policy __ro_after_init =
 	DMA_BOUNCE_POLICY_DEFAULT;
 
-/* Serialises changes of the policy: the two keys change together. */
-static DEFINE_MUTEX(dma_bounce_policy_lock);
-
-static void __dma_bounce_set_policy(enum dma_bounce_policy policy)
-{
-	lockdep_assert_held(&dma_bounce_policy_lock);
-	if (policy == DMA_BOUNCE_POLICY_OFF) {
-		static_branch_enable(&dma_bounce_off_key);
-	} else {
-		if (policy == DMA_BOUNCE_POLICY_KMALLOC)
-			static_branch_enable(&dma_bounce_size_rule_key);
-		else
-			static_branch_disable(&dma_bounce_size_rule_key);
-		static_branch_disable(&dma_bounce_off_key);
-	}
-}
-
-/**
- * dma_bounce_set_policy - point the static keys at a policy
- * @policy: the policy, built into this kernel
- *
- * Only for the boot policy and for the benchmark, which measures each
- * policy in the same boot; dma_bounce_switch_policy() checks the switch.
- */
-void dma_bounce_set_policy(enum dma_bounce_policy policy)
-{
-	guard(mutex)(&dma_bounce_policy_lock);
-	__dma_bounce_set_policy(policy);
-}
-EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_policy);
+/* The largest line any CPU can write back, until the CPUs have told. */
+unsigned int dma_bounce_line_size __ro_after_init = ARCH_DMA_MINALIGN;
+EXPORT_SYMBOL_GPL(dma_bounce_line_size);
 
 static int __init dma_bounce_apply_boot_policy(void)
 {
-	if (dma_bounce_boot_policy != dma_bounce_get_policy())
-		dma_bounce_set_policy(dma_bounce_boot_policy);
+	dma_bounce_line_size = dma_get_cache_alignment();
+
+	if (dma_bounce_boot_policy == DMA_BOUNCE_POLICY_OFF)
+		static_branch_enable(&dma_bounce_off_key);
+	else if (dma_bounce_boot_policy == DMA_BOUNCE_POLICY_KMALLOC)
+		static_branch_enable(&dma_bounce_size_rule_key);
 	return 0;
 }
 early_initcall(dma_bounce_apply_boot_policy);
@@ -134,6 +120,28 @@ const char *dma_bounce_reason_name(enum dma_bounce_reason reason)
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_reason_name);
 
+const char *dma_bounce_fallback_name(enum dma_bounce_fallback cause)
+{
+	if (cause >= ARRAY_SIZE(dma_bounce_fallback_names))
+		return "?";
+	return dma_bounce_fallback_names[cause];
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_fallback_name);
+
+#ifndef CONFIG_DMA_BOUNCE_STATS
+/*
+ * Without per-device statistics to remember it in, each cause of fallback
+ * is reported once.
+ */
+static bool dma_bounce_note_fallback(struct device *dev,
+				     enum dma_bounce_fallback cause)
+{
+	static unsigned long reported;
+
+	return !test_and_set_bit(cause, &reported);
+}
+#endif
+
 /*
  * Does a mapping of @size bytes from the start of @slot cover the object as
  * its owner asked for it? If not, the bytes after the mapping are other
@@ -152,26 +160,16 @@ static bool dma_covers_object(size_t size, const struct kmem_obj_slot *slot)
 	return size >= slot->object_size;
 }
 
-/**
- * dma_tail_in_own_slack - is the rest of a mapping's last line its own slack?
- * @phys: the first byte of the mapping, aligned to @line
- * @size: its length, not a multiple of @line
- * @line: the cache line size
- *
- * The mapping must start at a slab object, cover it, and end its last
- * cache line within the object's slot. Memory outside the slab allocator
- * (page allocator, vmalloc, MMIO) has no slack that we know of.
+/*
+ * Is the rest of the last line of a mapping that starts a line the slack
+ * of the very object it maps? The mapping must start at a slab object,
+ * cover it, and end its last line within what the object owns, which
+ * excludes every byte of allocator metadata.
  */
-bool dma_tail_in_own_slack(phys_addr_t phys, size_t size, unsigned int line)
+static bool dma_tail_in_own_slack(void *addr, size_t size, unsigned int line)
 {
-	unsigned long pfn = PHYS_PFN(phys);
 	struct kmem_obj_slot slot;
-	void *addr;
 
-	if (!pfn_valid(pfn) || PageHighMem(pfn_to_page(pfn)))
-		return false;
-
-	addr = phys_to_virt(phys);
 	if (!kmem_find_obj_slot(addr, &slot) || addr != slot.start)
 		return false;
 
@@ -179,37 +177,128 @@ bool dma_tail_in_own_slack(phys_addr_t phys, size_t size, unsigned int line)
 		return false;
 
 	/* Checked first so that aligning @size up cannot wrap around. */
-	if (size > slot.slot_size)
+	if (size > slot.owned_size)
 		return false;
 
-	return ALIGN(size, line) <= slot.slot_size;
+	return ALIGN(size, line) <= slot.owned_size;
 }
-EXPORT_SYMBOL_GPL(dma_tail_in_own_slack);
+
+/*
+ * Memory the CPU caches and the kernel maps: not MMIO behind a struct-less
+ * PFN, not PCI peer-to-peer memory (a BAR of another device, uncached),
+ * not a highmem page, which has no slab object to ask about either.
+ */
+static struct page *dma_bounce_normal_page(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return NULL;
+	page = pfn_to_page(pfn);
+	if (is_pci_p2pdma_page(page))
+		return NULL;
+	return page;
+}
 
 /**
- * dma_bounce_unavailable - the policy wants a bounce the device cannot have
- * @dev: the device, which has no swiotlb pool
+ * __dma_misalignment - dma_misalignment() for a mapping of partial lines
+ * @phys: the first byte of the mapping
+ * @size: its length
+ * @line: the cache line size
+ *
+ * Return: %DMA_BOUNCE_NONE if every line the mapping touches is its own
+ * or the memory is not normal memory, else which end of it shares a line.
+ */
+enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
+					  unsigned int line)
+{
+	struct page *page;
+
+	/* A zero-length mapping touches no cache line at all. */
+	if (unlikely(!size))
+		return DMA_BOUNCE_NONE;
+
+	/* Only memory the CPU caches has lines to share. */
+	page = dma_bounce_normal_page(phys);
+	if (!page)
+		return DMA_BOUNCE_NONE;
+
+	/*
+	 * The bytes before @phys in its line belong to someone else, or to
+	 * other fields of the same object: invalidating the line on unmap
+	 * would discard what the CPU wrote there in the meantime.
+	 */
+	if (phys & (line - 1))
+		return DMA_BOUNCE_HEAD;
+
+	/*
+	 * The mapping starts a line but ends inside one. That is safe only
+	 * when the rest of the line is slack of the very object mapped, which
+	 * nobody writes: ask the slab allocator.
+	 */
+	if (!PageHighMem(page) &&
+	    dma_tail_in_own_slack(phys_to_virt(phys), size, line))
+		return DMA_BOUNCE_NONE;
+
+	return DMA_BOUNCE_TAIL;
+}
+EXPORT_SYMBOL_GPL(__dma_misalignment);
+
+/**
+ * __dma_bounce_fallback_cause - may a bounce the size rule would not make go ahead?
+ * @dev: the device, with a swiotlb pool
+ * @bounce_len: how many bytes it would take from the pool
+ *
+ * Such a bounce may be as large as swiotlb's largest mapping (256 KiB, less
+ * with a min_align_mask), and may take the pool up to half its slots: the
+ * other half stays for the bounces the size rule makes too, so that they
+ * do not fail where they would not fail without this policy.
+ *
+ * Return: %DMA_BOUNCE_FALLBACK_NONE to bounce, else why not.
+ */
+enum dma_bounce_fallback __dma_bounce_fallback_cause(struct device *dev,
+						     size_t bounce_len)
+{
+	if (bounce_len > swiotlb_max_mapping_size(dev))
+		return DMA_BOUNCE_FALLBACK_LARGE;
+	if (!swiotlb_below_half(dev, bounce_len))
+		return DMA_BOUNCE_FALLBACK_FULL;
+	return DMA_BOUNCE_FALLBACK_NONE;
+}
+EXPORT_SYMBOL_GPL(__dma_bounce_fallback_cause);
+
+/**
+ * dma_bounce_fallback - make a mapping in place that the policy would bounce
+ * @dev: the device
  * @phys: the first byte of the mapping
  * @size: its length
  * @dir: the direction of the transfer
+ * @reason: why the policy would bounce it
+ * @cause: why it is not bounced
  *
- * Without swiotlb (swiotlb=noforce, or no pool for @dev) the kernel is back
- * to its state before v6.5: kmalloc() is aligned to the cache line, and what
- * callers lay out themselves is mapped in place. Do that, and say so.
- *
- * Return: false, the mapping is made in place.
+ * The mapping is made as it was made before this policy: its cache lines
+ * are shared as they were then. Count it, trace it, and say so once per
+ * device and cause, since an in-place mapping here is what the size rule
+ * does too.
  */
-bool dma_bounce_unavailable(struct device *dev, phys_addr_t phys, size_t size,
-			    enum dma_data_direction dir)
+void dma_bounce_fallback(struct device *dev, phys_addr_t phys, size_t size,
+			 enum dma_data_direction dir,
+			 enum dma_bounce_reason reason,
+			 enum dma_bounce_fallback cause)
 {
-	dev_warn_ratelimited(dev,
-			     "no swiotlb to bounce misaligned %s mapping %pa+%zu, mapping in place\n",
-			     dir == DMA_FROM_DEVICE ? "DMA_FROM_DEVICE" :
-						      "DMA_BIDIRECTIONAL",
-			     &phys, size);
-	return false;
+	/* The dma_bounce events are created with swiotlb's. */
+	if (IS_ENABLED(CONFIG_SWIOTLB))
+		trace_dma_bounce_fallback(dev, phys, size, dir, reason, cause);
+	if (!dma_bounce_note_fallback(dev, cause))
+		return;
+
+	dev_info(dev, "misaligned %s mapping %pa+%zu (%s) made in place: %s; reported once\n",
+		 dir == DMA_FROM_DEVICE ? "DMA_FROM_DEVICE" : "DMA_BIDIRECTIONAL",
+		 &phys, size, dma_bounce_reason_name(reason),
+		 dma_bounce_fallback_name(cause));
 }
-EXPORT_SYMBOL_GPL(dma_bounce_unavailable);
+EXPORT_SYMBOL_GPL(dma_bounce_fallback);
 
 /**
  * dma_bounce_parse_policy - parse a policy name
@@ -259,43 +348,6 @@ static int __init dma_bounce_setup(char *str)
 }
 early_param("dma_bounce", dma_bounce_setup);
 
-/**
- * dma_bounce_switch_policy - switch the policy of a running system
- * @policy: the policy to use from now on
- *
- * kmalloc() alignment was fixed when its caches were created, so only the
- * two policies that bounce small kmalloc() objects can replace each other:
- * objects that share cache lines must keep being bounced, and after a boot
- * with "off" there are none to bounce. Mappings in flight stay correct
- * across a switch, because unmap and sync find a bounce buffer from its
- * swiotlb address, never from the policy.
- *
- * Return: 0, -EOPNOTSUPP if @policy is not built in, or -EPERM if either
- * the current policy or @policy is "off".
- */
-int dma_bounce_switch_policy(enum dma_bounce_policy policy)
-{
-	enum dma_bounce_policy cur;
-
-	if (!dma_bounce_policy_available(policy))
-		return -EOPNOTSUPP;
-
-	/* Decided and switched under the lock: no switch slips in between. */
-	guard(mutex)(&dma_bounce_policy_lock);
-	cur = dma_bounce_get_policy();
-	if (policy == cur)
-		return 0;
-	if (policy == DMA_BOUNCE_POLICY_OFF || cur == DMA_BOUNCE_POLICY_OFF)
-		return -EPERM;
-
-	__dma_bounce_set_policy(policy);
-	pr_info_ratelimited("policy switched from %s to %s\n",
-			    dma_bounce_policy_name(cur),
-			    dma_bounce_policy_name(policy));
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(dma_bounce_switch_policy);
-
 #ifdef CONFIG_DEBUG_FS
 static int dma_bounce_policy_show(struct seq_file *m, void *v)
 {
@@ -312,48 +364,8 @@ static int dma_bounce_policy_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/**
- * dma_bounce_write_setting - apply a setting written to a debugfs file
- * @ubuf: what was written
- * @count: its length
- * @apply: parses the setting, NUL-terminated, and applies it
- *
- * Return: @count, -EINVAL if it is too long for any setting, -EFAULT, or
- * the error of @apply.
- */
-ssize_t dma_bounce_write_setting(const char __user *ubuf, size_t count,
-				 int (*apply)(const char *setting))
-{
-	char buf[16];
-	int ret;
-
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-
-	ret = apply(buf);
-	return ret ? ret : count;
-}
-
-static int dma_bounce_apply_policy(const char *setting)
-{
-	enum dma_bounce_policy policy;
-	int ret;
-
-	ret = dma_bounce_parse_policy(setting, &policy);
-	return ret ? ret : dma_bounce_switch_policy(policy);
-}
-
-static ssize_t dma_bounce_policy_write(struct file *file,
-				       const char __user *ubuf, size_t count,
-				       loff_t *ppos)
-{
-	return dma_bounce_write_setting(ubuf, count, dma_bounce_apply_policy);
-}
-
-DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_policy);
+/* The policy is fixed at boot: the file only tells which it is. */
+DEFINE_SHOW_ATTRIBUTE(dma_bounce_policy);
 
 /* dma_bounce/ in debugfs, created by the first initcall that needs it. */
 struct dentry *dma_bounce_debugfs_dir(void)
@@ -371,21 +383,27 @@ static int __init dma_bounce_debugfs_init(void)
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
 		return 0;
 
-	debugfs_create_file("policy", 0600, dma_bounce_debugfs_dir(), NULL,
+	debugfs_create_file("policy", 0400, dma_bounce_debugfs_dir(), NULL,
 			    &dma_bounce_policy_fops);
 	return 0;
 }
 late_initcall(dma_bounce_debugfs_init);
 #endif /* CONFIG_DEBUG_FS */
 
+/*
+ * By now every CPU has reported its cache geometry (arm64 may raise its
+ * line size from the firmware's cache description): keep the largest.
+ */
 static int __init dma_bounce_report(void)
 {
+	dma_bounce_line_size = max_t(unsigned int, dma_bounce_line_size,
+				     dma_get_cache_alignment());
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
 		return 0;
 
-	pr_info("policy %s, cache line %d bytes, smallest kmalloc object %zu bytes\n",
+	pr_info("policy %s, cache line %u bytes, smallest kmalloc object %zu bytes\n",
 		dma_bounce_policy_name(dma_bounce_get_policy()),
-		dma_get_cache_alignment(), kmalloc_size_roundup(1));
+		dma_bounce_line_size, kmalloc_size_roundup(1));
 	return 0;
 }
 late_initcall(dma_bounce_report);

@@ -11,12 +11,9 @@
 struct dentry;
 
 int dma_bounce_parse_policy(const char *str, enum dma_bounce_policy *policy);
-int dma_bounce_switch_policy(enum dma_bounce_policy policy);
-void dma_bounce_set_policy(enum dma_bounce_policy policy);
 const char *dma_bounce_policy_name(enum dma_bounce_policy policy);
 const char *dma_bounce_reason_name(enum dma_bounce_reason reason);
-ssize_t dma_bounce_write_setting(const char __user *ubuf, size_t count,
-				 int (*apply)(const char *setting));
+const char *dma_bounce_fallback_name(enum dma_bounce_fallback cause);
 
 #ifdef CONFIG_DEBUG_FS
 struct dentry *dma_bounce_debugfs_dir(void);
@@ -33,6 +30,12 @@ struct dentry *dma_bounce_debugfs_dir(void);
  * @DMA_BOUNCE_STAT_BYTES: bytes in bounced mappings
  * @DMA_BOUNCE_STAT_REFUSED: mappings that needed a bounce and found no
  *	free swiotlb slot
+ * @DMA_BOUNCE_STAT_FALLBACK_LARGE: mappings the policy would bounce, made
+ *	in place for %DMA_BOUNCE_FALLBACK_LARGE
+ * @DMA_BOUNCE_STAT_FALLBACK_FULL: the same, for %DMA_BOUNCE_FALLBACK_FULL
+ * @DMA_BOUNCE_STAT_FALLBACK_SG: the same, for %DMA_BOUNCE_FALLBACK_SG
+ * @DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB: the same, for
+ *	%DMA_BOUNCE_FALLBACK_NO_SWIOTLB
  * @DMA_BOUNCE_NR_STATS: the number of counters
  *
  * A bounced mapping is counted under the reason it was bounced for: the
@@ -47,8 +50,19 @@ enum dma_bounce_stat {
 	DMA_BOUNCE_STAT_FORCED		= DMA_BOUNCE_FORCED,
 	DMA_BOUNCE_STAT_BYTES,
 	DMA_BOUNCE_STAT_REFUSED,
+	DMA_BOUNCE_STAT_FALLBACK_LARGE,
+	DMA_BOUNCE_STAT_FALLBACK_FULL,
+	DMA_BOUNCE_STAT_FALLBACK_SG,
+	DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB,
 	DMA_BOUNCE_NR_STATS,
 };
+
+/* The counter of a fallback: the causes are counted in their order. */
+static inline enum dma_bounce_stat
+dma_bounce_fallback_stat(enum dma_bounce_fallback cause)
+{
+	return DMA_BOUNCE_STAT_FALLBACK_LARGE + cause - DMA_BOUNCE_FALLBACK_LARGE;
+}
 
 /**
  * struct dma_bounce_stats - a device's bounce statistics since their reset
@@ -59,6 +73,8 @@ struct dma_bounce_stats {
 };
 
 #ifdef CONFIG_DMA_BOUNCE_STATS
+bool dma_bounce_note_fallback(struct device *dev,
+			      enum dma_bounce_fallback cause);
 int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats);
 const char *dma_bounce_stat_name(enum dma_bounce_stat stat);
 void dma_bounce_stats_reset(struct device *dev);

@@ -46,6 +46,7 @@ struct dma_bounce_pcpu {
  * @pcpu: the counters
  * @base: their sums at the last reset, subtracted from what is shown
  * @dentry: its file in dma_bounce/devices/, once the work created it
+ * @reported: the causes of fallback already reported for the device
  * @name: the device's name, for its file
  */
 struct dma_bounce_dev {
@@ -54,6 +55,7 @@ struct dma_bounce_dev {
 	struct dma_bounce_pcpu __percpu *pcpu;
 	u64 base[DMA_BOUNCE_NR_STATS];
 	struct dentry *dentry;
+	unsigned long reported;
 	char name[];
 };
 
@@ -167,6 +169,31 @@ void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
 }
 EXPORT_SYMBOL_GPL(__dma_bounce_count);
 
+/**
+ * dma_bounce_note_fallback - count a mapping made in place as a fallback
+ * @dev: the device
+ * @cause: why the bounce the policy wanted was not made
+ *
+ * Return: true the first time @dev falls back for @cause, when it is to be
+ * reported; also when the statistics are off or could not be allocated,
+ * once per cause for all such devices.
+ */
+bool dma_bounce_note_fallback(struct device *dev,
+			      enum dma_bounce_fallback cause)
+{
+	static unsigned long reported_uncounted;
+	struct dma_bounce_dev *bd = NULL;
+
+	if (static_branch_likely(&dma_bounce_stats_key))
+		bd = dma_bounce_dev_get(dev);
+	if (unlikely(!bd))
+		return !test_and_set_bit(cause, &reported_uncounted);
+
+	this_cpu_inc(bd->pcpu->count[dma_bounce_fallback_stat(cause)]);
+	return !test_bit(cause, &bd->reported) &&
+	       !test_and_set_bit(cause, &bd->reported);
+}
+
 static void dma_bounce_dev_sum(struct dma_bounce_dev *bd, u64 *sum)
 {
 	int cpu, i;
@@ -210,6 +237,10 @@ static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
 	[DMA_BOUNCE_STAT_FORCED]	= "forced",
 	[DMA_BOUNCE_STAT_BYTES]		= "bytes",
 	[DMA_BOUNCE_STAT_REFUSED]	= "refused",
+	[DMA_BOUNCE_STAT_FALLBACK_LARGE] = "fb_large",
+	[DMA_BOUNCE_STAT_FALLBACK_FULL]	= "fb_full",
+	[DMA_BOUNCE_STAT_FALLBACK_SG]	= "fb_sg",
+	[DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB] = "fb_noiotlb",
 };
 
 /**
@@ -632,21 +663,23 @@ static int dma_bounce_audit_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int dma_bounce_apply_audit(const char *setting)
-{
-	unsigned int line;
-
-	if (dma_bounce_parse_audit(setting, &line))
-		return -EINVAL;
-	dma_bounce_set_audit(line);
-	return 0;
-}
-
 static ssize_t dma_bounce_audit_write(struct file *file,
 				      const char __user *ubuf, size_t count,
 				      loff_t *ppos)
 {
-	return dma_bounce_write_setting(ubuf, count, dma_bounce_apply_audit);
+	unsigned int line;
+	char buf[16];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	if (dma_bounce_parse_audit(buf, &line))
+		return -EINVAL;
+	dma_bounce_set_audit(line);
+	return count;
 }
 
 DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_audit);

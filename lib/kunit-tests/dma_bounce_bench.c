@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Benchmarks of bounce-on-misalignment, not tests: the cost of counting,
- * and of map+unmap and the decision under each policy. Run them on their
+ * of map+unmap under the policy booted, and of the decision of each policy. Run them on their
  * own (CONFIG_DMA_BOUNCE_KUNIT_BENCH), booted with dma_debug=off.
  */
 #include <linux/scatterlist.h>
@@ -121,12 +121,13 @@ static void bench_counting(struct kunit *test)
 }
 
 /*
- * What each policy costs the mappings drivers make: a page, kmalloc objects
+ * What the policy costs the mappings drivers make: a page, kmalloc objects
  * that fill their cache lines, and buffers that share their first line with
  * the 8 bytes before them; mapped single and as a scatterlist of four such
- * buffers, under each policy in alternate rounds. "off" never bounces: for
- * a buffer no policy bounces, the ratio to it is the cost of the decision;
- * for the others, of the bounce too.
+ * buffers. The policy is the one booted, never switched on a running
+ * system: harness/bench boots once per policy and sets the figures side by
+ * side. "off" never bounces: for a buffer no policy bounces, the ratio to
+ * it is the cost of the decision; for the others, of the bounce too.
  */
 #define BENCH_POLICY_MAPPINGS	2000
 
@@ -153,7 +154,7 @@ static const struct bench_buffer bench_buffers[] = {
 /*
  * The decision alone, without the mapping: for whole lines (the fast path),
  * a tail in the slack of its own kmalloc object (a slab lookup) and a
- * shared first line.
+ * shared first line. Each policy decides, as an argument: nothing global.
  */
 static const struct bench_buffer bench_decision_buffers[] = {
 	{ "kmalloc-192",	192,	0,	192 },
@@ -168,18 +169,6 @@ static const enum dma_bounce_policy bench_policies[] = {
 };
 
 #define BENCH_POLICIES	ARRAY_SIZE(bench_policies)
-
-/*
- * The benchmark sets the policy with dma_bounce_set_policy(), "off"
- * included, which dma_bounce_switch_policy() refuses on a running system:
- * kmalloc() objects that share cache lines would no longer be bounced.
- * Nothing here is transferred, only mapped and unmapped, and the booted
- * policy is back when the benchmark ends.
- */
-static void bench_restore_policy(void *policy)
-{
-	dma_bounce_set_policy((uintptr_t)policy);
-}
 
 static void bench_free_page(void *page)
 {
@@ -202,9 +191,9 @@ static void *bench_buffer_alloc(struct kunit *test, const struct bench_buffer *b
 	return page_address(page) + b->offset;
 }
 
-/* The time of one decision for @m, averaged over @m->n. */
-static u64 bench_decide(struct device *dev, const struct bench_mapping *m,
-			int *errors)
+/* The time of one decision under @policy for @m, averaged over @m->n. */
+static u64 bench_decide(struct device *dev, enum dma_bounce_policy policy,
+			const struct bench_mapping *m)
 {
 	phys_addr_t phys = virt_to_phys(m->buf);
 	unsigned int bounces = 0;
@@ -217,38 +206,15 @@ static u64 bench_decide(struct device *dev, const struct bench_mapping *m,
 
 		/* decide afresh each time, as each mapping does */
 		OPTIMIZER_HIDE_VAR(p);
-		bounces += dma_bounce_decide(dma_bounce_get_policy(), dev, p,
-					     m->len, DMA_FROM_DEVICE, 0) !=
+		bounces += dma_bounce_decide(policy, dev, p, m->len,
+					     DMA_FROM_DEVICE, 0) !=
 			   DMA_BOUNCE_NONE;
 	}
 	OPTIMIZER_HIDE_VAR(bounces);
 	return div_u64(ktime_get_ns() - start, m->n);
 }
 
-/* Median times of @fn under each policy, measured in alternate rounds. */
-static void bench_each_policy(struct kunit *test, struct device *dev,
-			      u64 (*fn)(struct device *dev,
-					const struct bench_mapping *m,
-					int *errors),
-			      const struct bench_mapping *m, u64 *med)
-{
-	u64 t[BENCH_POLICIES][BENCH_ROUNDS];
-	int errors = 0, r, p;
-
-	for (r = 0; r < BENCH_ROUNDS; r++) {
-		for (p = 0; p < BENCH_POLICIES; p++) {
-			dma_bounce_set_policy(bench_policies[p]);
-			t[p][r] = fn(dev, m, &errors);
-		}
-		cond_resched();
-	}
-	KUNIT_ASSERT_EQ_MSG(test, errors, 0, "%s: %d mappings failed",
-			    m->name, errors);
-	for (p = 0; p < BENCH_POLICIES; p++)
-		med[p] = median(t[p], BENCH_ROUNDS);
-}
-
-/* Is @m bounced under the policy in force? Its first buffer tells. */
+/* Is @m bounced under the policy booted? Its first buffer tells. */
 static bool bench_bounced(struct kunit *test, struct device *dev,
 			  const struct bench_mapping *m)
 {
@@ -256,10 +222,10 @@ static bool bench_bounced(struct kunit *test, struct device *dev,
 	bool bounced;
 
 	if (m->sgl) {
-		KUNIT_ASSERT_EQ(test, dma_map_sg(dev, m->sgl, m->nents,
-						 DMA_FROM_DEVICE), m->nents);
+		KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, m->sgl, m->nents,
+						  DMA_FROM_DEVICE), m->nents);
 		bounced = is_bounced(dev, sg_dma_address(m->sgl));
-		dma_unmap_sg(dev, m->sgl, m->nents, DMA_FROM_DEVICE);
+		test_unmap_sg(test, dev, m->sgl);
 		return bounced;
 	}
 	dma = test_map_single(test, dev, m->buf, m->len, DMA_FROM_DEVICE);
@@ -269,67 +235,61 @@ static bool bench_bounced(struct kunit *test, struct device *dev,
 }
 
 /*
- * Which policies bounce @m, in words for the figures, which are only worth
- * printing if each mapping did what its policy decided.
+ * Map+unmap of @m under the policy booted, after checking that it is
+ * bounced as the policy decides: the median of BENCH_ROUNDS rounds.
  */
-static void bench_check_bounces(struct kunit *test, struct device *dev,
-				const struct bench_mapping *m,
-				const char **what)
+static void bench_report_mapping(struct kunit *test, struct device *dev,
+				 const struct bench_mapping *m, const char *how)
 {
-	phys_addr_t phys = virt_to_phys(m->buf);
+	enum dma_bounce_policy policy = dma_bounce_get_policy();
+	u64 t[BENCH_ROUNDS];
 	bool bounced, decided;
-	int p;
+	int errors = 0, r;
 
-	for (p = 0; p < BENCH_POLICIES; p++) {
-		dma_bounce_set_policy(bench_policies[p]);
-		bounced = bench_bounced(test, dev, m);
-		decided = dma_bounce_decide(bench_policies[p], dev, phys,
-					    m->len, DMA_FROM_DEVICE, 0) !=
-			  DMA_BOUNCE_NONE;
-		KUNIT_ASSERT_EQ_MSG(test, bounced, decided,
-				    "%s under dma_bounce=%s", m->name,
-				    dma_bounce_policy_name(bench_policies[p]));
-		what[p] = bounced ? "bounced" : "in place";
+	bounced = bench_bounced(test, dev, m);
+	decided = dma_bounce_decide(policy, dev, virt_to_phys(m->buf), m->len,
+				    DMA_FROM_DEVICE, 0) != DMA_BOUNCE_NONE;
+	KUNIT_ASSERT_EQ_MSG(test, bounced, decided, "%s under dma_bounce=%s",
+			    m->name, dma_bounce_policy_name(policy));
+
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		t[r] = bench_map_unmap(dev, m, &errors);
+		cond_resched();
 	}
+	KUNIT_ASSERT_EQ_MSG(test, errors, 0, "%s: %d mappings failed",
+			    m->name, errors);
+	kunit_info(test, "bench: policy=%s map+unmap %s %s %llu %s\n",
+		   dma_bounce_policy_name(policy), m->name, how,
+		   median(t, BENCH_ROUNDS), bounced ? "bounced" : "in-place");
 }
 
-/*
- * Measure @fn on @m under each policy, after checking that each policy
- * bounces it or not as it decides, and print the figures with their ratios.
- */
-static void bench_report(struct kunit *test, struct device *dev,
-			 u64 (*fn)(struct device *dev,
-				   const struct bench_mapping *m, int *errors),
-			 const struct bench_mapping *m, const char *what,
-			 const char *how)
+/* The decision of every policy for @m, in alternate rounds. */
+static void bench_report_decision(struct kunit *test, struct device *dev,
+				  const struct bench_mapping *m)
 {
-	const char *bounced[BENCH_POLICIES];
-	u64 med[BENCH_POLICIES];
-	u32 k, mis, mk;
+	u64 t[BENCH_POLICIES][BENCH_ROUNDS], med[BENCH_POLICIES];
+	u32 k, mis;
+	int r, p;
 
-	bench_check_bounces(test, dev, m, bounced);
-	bench_each_policy(test, dev, fn, m, med);
-
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		for (p = 0; p < BENCH_POLICIES; p++)
+			t[p][r] = bench_decide(dev, bench_policies[p], m);
+		cond_resched();
+	}
+	for (p = 0; p < BENCH_POLICIES; p++)
+		med[p] = median(t[p], BENCH_ROUNDS);
 	k = permille(med[1], med[0]);
 	mis = permille(med[2], med[0]);
-	mk = permille(med[2], med[1]);
-	kunit_info(test, "bench: %-10s %-15s %-6s off %6llu ns | kmalloc %6llu ns %-8s x%u.%03u | misaligned %6llu ns %-8s x%u.%03u | misaligned/kmalloc %u.%03u\n",
-		   what, m->name, how, med[0], med[1], bounced[1],
-		   k / 1000, k % 1000, med[2], bounced[2], mis / 1000, mis % 1000,
-		   mk / 1000, mk % 1000);
+	kunit_info(test, "bench: decision %-15s off %6llu ns | kmalloc %6llu ns x%u.%03u | misaligned %6llu ns x%u.%03u\n",
+		   m->name, med[0], med[1], k / 1000, k % 1000, med[2],
+		   mis / 1000, mis % 1000);
 }
 
 static void bench_policy_cost(struct kunit *test)
 {
-	struct device *dev = bounce_test_device(test);
-	uintptr_t booted = dma_bounce_get_policy();
+	struct device *dev = noncoherent_test_device(test);
 	struct scatterlist sgl[BENCH_SG_ENTRIES];
 	int i, j;
-
-	if (!policy_built_in(DMA_BOUNCE_POLICY_KMALLOC))
-		kunit_skip(test, "CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is not set");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_restore_policy,
-							(void *)booted), 0);
 
 	for (i = 0; i < ARRAY_SIZE(bench_buffers); i++) {
 		const struct bench_buffer *b = &bench_buffers[i];
@@ -343,13 +303,16 @@ static void bench_policy_cost(struct kunit *test)
 			sg_set_buf(&sgl[j], bench_buffer_alloc(test, b), b->len);
 		m.buf = sg_virt(&sgl[0]);
 
-		bench_report(test, dev, bench_map_unmap, &m, "map+unmap", "single");
+		bench_report_mapping(test, dev, &m, "single");
 
 		m.sgl = sgl;
 		m.nents = BENCH_SG_ENTRIES;
-		bench_report(test, dev, bench_map_unmap, &m, "map+unmap", "sg x4");
+		bench_report_mapping(test, dev, &m, "sg-x4");
 	}
 
+	/* The same in every boot: the one booted with the default prints it. */
+	if (dma_bounce_get_policy() != DMA_BOUNCE_POLICY_MISALIGNED)
+		return;
 	for (i = 0; i < ARRAY_SIZE(bench_decision_buffers); i++) {
 		const struct bench_buffer *b = &bench_decision_buffers[i];
 		struct bench_mapping m = {
@@ -357,7 +320,7 @@ static void bench_policy_cost(struct kunit *test)
 			.buf = bench_buffer_alloc(test, b),
 		};
 
-		bench_report(test, dev, bench_decide, &m, "decision", "");
+		bench_report_decision(test, dev, &m);
 	}
 }
 

@@ -4,6 +4,8 @@
  * and page allocator memory, the mappings that dma-direct makes with it on
  * a non-coherent device, and the policy.
  */
+#include <linux/gfp.h>
+#include <linux/page_frag_cache.h>
 #include <linux/scatterlist.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -78,12 +80,17 @@ static const struct decision_case decision_cases[] = {
 	{ "member at +4 of a 64-byte struct", MEM_KMALLOC, 64, 4, 40, 64, DMA_BOUNCE_HEAD },
 	{ "40-byte member at +128 of 384", MEM_KMALLOC, 384, 128, 40, 128, DMA_BOUNCE_TAIL },
 	{ "aligned 128-byte member of 384", MEM_KMALLOC, 384, 128, 128, 128, DMA_BOUNCE_NONE },
-	/* A cache that pads its 40-byte objects to a 64-byte line. */
-	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_NONE },
+	/* Objects are owned up to their size class, never beyond. */
+	{ "kmalloc(70) whole, class 96", MEM_KMALLOC, 70, 0, 70, 64, DMA_BOUNCE_TAIL },
+	{ "kmalloc(130) whole, class 192", MEM_KMALLOC, 130, 0, 130, 64, DMA_BOUNCE_NONE },
+	/*
+	 * A cache that pads its 40-byte objects to a 64-byte line: the
+	 * padding is not trusted, as debug kernels put metadata there.
+	 */
+	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_TAIL },
 	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
 	{ "hwcache-40 first 8 bytes", MEM_HWCACHE, 40, 0, 8, 64, DMA_BOUNCE_TAIL },
-	/* Small objects padded to a line own it: the size rule bounces them. */
-	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_NONE },
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_TAIL },
 	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 128, DMA_BOUNCE_TAIL },
 	/* The page allocator owns no slack. */
 	{ "page whole", MEM_PAGE, PAGE_SIZE, 0, PAGE_SIZE, 128, DMA_BOUNCE_NONE },
@@ -225,11 +232,11 @@ static void bounce_decision_table(struct kunit *test)
 	if (!kmem_find_obj_slot(obj, &slot))
 		memset(&slot, 0, sizeof(slot));
 	KUNIT_EXPECT_EQ_MSG(test, got, c->want,
-			    "%s: %zu bytes at +%zu of a %zu-byte %s object, L=%u: %s, expected %s; slab object %u bytes%s, slot %u",
+			    "%s: %zu bytes at +%zu of a %zu-byte %s object, L=%u: %s, expected %s; slab object %u bytes%s, owns %u",
 			    c->name, c->len, c->offset, c->alloc, mem_names[c->mem],
 			    c->line, dma_bounce_reason_name(got),
 			    dma_bounce_reason_name(c->want), slot.object_size,
-			    slot.size_class ? " (size class)" : "", slot.slot_size);
+			    slot.size_class ? " (size class)" : "", slot.owned_size);
 
 	kunit_info(test, "decision: %-36s L=%-3u len=%-5zu +%-3zu %-7s %-4s (size rule: %s)\n",
 		   c->name, c->line, c->len, c->offset,
@@ -242,20 +249,6 @@ static void bounce_decision_table(struct kunit *test)
 static void *device_view(struct device *dev, dma_addr_t dma)
 {
 	return phys_to_virt(dma_to_phys(dev, dma));
-}
-
-static void restore_policy(void *policy)
-{
-	dma_bounce_switch_policy((uintptr_t)policy);
-}
-
-/* Whatever a failed assertion leaves behind, the next test gets the policy back. */
-static void restore_policy_at_exit(struct kunit *test)
-{
-	uintptr_t cur = dma_bounce_get_policy();
-
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_policy,
-							(void *)cur), 0);
 }
 
 struct gate_case {
@@ -454,8 +447,10 @@ static void bounce_scatterlist(struct kunit *test)
 static void bounce_swiotlb_exhaustion(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
+	u8 *big = test_kmalloc(test, 1024, GFP_KERNEL);
+	bool opt_failed, opt_bounced;
 	int first, second, max;
-	dma_addr_t *dma;
+	dma_addr_t *dma, opt;
 	u8 *buf;
 
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
@@ -466,12 +461,187 @@ static void bounce_swiotlb_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_GT(test, first, 0);
 	KUNIT_EXPECT_EQ(test, dma[first], DMA_MAPPING_ERROR);
 	KUNIT_EXPECT_EQ(test, dma_mapping_error(dev, dma[first]), -ENOMEM);
+
+	/* A bounce the size rule would not make gives way: in place. */
+	opt = dma_map_single(dev, big + 8, 512, DMA_FROM_DEVICE);
+	opt_failed = dma_mapping_error(dev, opt);
+	opt_bounced = !opt_failed && is_bounced(dev, opt);
+	if (!opt_failed)
+		dma_unmap_single(dev, opt, 512, DMA_FROM_DEVICE);
 	unmap_all(dev, dma, first);
+	KUNIT_EXPECT_FALSE_MSG(test, opt_failed,
+			       "512 bytes at +8 failed with a full swiotlb");
+	KUNIT_EXPECT_FALSE(test, opt_bounced);
 
 	/* Every slot came back: the pool takes as many mappings again. */
 	second = fill_swiotlb(test, dev, buf, dma, max);
 	KUNIT_EXPECT_EQ(test, second, first);
 	unmap_all(dev, dma, second);
+}
+
+/* What the dma_bounce_fallback tracepoint reported for a device. */
+struct fallback_capture {
+	struct device *dev;
+	int count;
+	phys_addr_t orig;
+	size_t size;
+	enum dma_bounce_reason reason;
+	enum dma_bounce_fallback cause;
+};
+
+static void probe_fallback(void *data, struct device *dev, phys_addr_t orig,
+			   size_t size, enum dma_data_direction dir,
+			   enum dma_bounce_reason reason,
+			   enum dma_bounce_fallback cause)
+{
+	struct fallback_capture *cap = data;
+
+	if (dev != cap->dev)
+		return;
+	cap->count++;
+	cap->orig = orig;
+	cap->size = size;
+	cap->reason = reason;
+	cap->cause = cause;
+}
+
+static void unregister_fallback_probe(void *data)
+{
+	unregister_trace_dma_bounce_fallback(probe_fallback, data);
+	tracepoint_synchronize_unregister();
+}
+
+/* Capture the fallbacks of @dev until the test ends, where tracing is built. */
+static struct fallback_capture *capture_fallbacks(struct kunit *test,
+						  struct device *dev)
+{
+	struct fallback_capture *cap;
+
+	cap = test_kmalloc(test, sizeof(*cap), GFP_KERNEL | __GFP_ZERO);
+	cap->dev = dev;
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		return cap;
+	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_fallback(probe_fallback, cap), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_fallback_probe,
+							cap), 0);
+	return cap;
+}
+
+struct large_case {
+	const char *name;
+	size_t offset;
+	size_t len;
+	bool bounce;
+};
+
+static const struct large_case large_cases[] = {
+	{ "64 KiB at +8", 8, SZ_64K, true },
+	{ "200 KiB at +8", 8, 200 * SZ_1K, true },
+	{ "300 KiB at +8", 8, 300 * SZ_1K, false },
+	{ "1 MiB less 8 bytes at +8", 8, SZ_1M - 8, false },
+	{ "1 MiB less 8 bytes at +0", 0, SZ_1M - 8, false },
+};
+
+static void large_case_desc(const struct large_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+
+KUNIT_ARRAY_PARAM(large, large_cases, large_case_desc);
+
+static void free_pages_exact_1mib(void *p)
+{
+	free_pages_exact(p, SZ_1M);
+}
+
+/*
+ * Misaligned mappings larger than swiotlb's largest mapping are made in
+ * place, where the size rule makes them, never refused; smaller ones are
+ * bounced. The device's data comes back either way.
+ */
+static void bounce_fallback_large(struct kunit *test)
+{
+	const struct large_case *c = test->param_value;
+	struct device *dev = bounce_test_device(test);
+	struct fallback_capture *cap = capture_fallbacks(test, dev);
+	bool bounced;
+	dma_addr_t dma;
+	u8 *buf;
+
+	buf = alloc_pages_exact(SZ_1M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_pages_exact_1mib,
+							buf), 0);
+	memset(buf, BUF_OLD, SZ_1M);
+
+	dma = test_map_single(test, dev, buf + c->offset, c->len, DMA_FROM_DEVICE);
+	bounced = is_bounced(dev, dma);
+	KUNIT_EXPECT_EQ_MSG(test, bounced, c->bounce, "%s: %s", c->name,
+			    bounced ? "bounced" : "in place");
+	if (!bounced)
+		KUNIT_EXPECT_EQ(test, dma_to_phys(dev, dma), virt_to_phys(buf + c->offset));
+	memset(device_view(dev, dma), BUF_DEVICE, c->len);
+	test_unmap_single(test, dev, dma);
+	KUNIT_EXPECT_TRUE_MSG(test, all_bytes(buf + c->offset, BUF_DEVICE, c->len),
+			      "%s: the device's data did not come back", c->name);
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		return;
+	KUNIT_EXPECT_EQ(test, cap->count, c->bounce ? 0 : 1);
+	if (!c->bounce && cap->count) {
+		KUNIT_EXPECT_EQ(test, cap->cause, DMA_BOUNCE_FALLBACK_LARGE);
+		KUNIT_EXPECT_EQ(test, cap->orig, virt_to_phys(buf + c->offset));
+		KUNIT_EXPECT_EQ(test, cap->size, c->len);
+		KUNIT_EXPECT_EQ(test, cap->reason,
+				c->offset ? DMA_BOUNCE_HEAD : DMA_BOUNCE_TAIL);
+	}
+}
+
+/*
+ * Bounces the size rule would not make leave half of the pool to those it
+ * would make: with half of the slots held, they give way; with a few less,
+ * they are made again.
+ */
+static void bounce_fallback_half_pool(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	struct fallback_capture *cap = capture_fallbacks(test, dev);
+	u8 *big = test_kmalloc(test, 1024, GFP_KERNEL);
+	unsigned long half = dev->dma_io_tlb_mem->nslabs / 2;
+	bool full_bounced, room_bounced;
+	dma_addr_t *dma, opt;
+	int held, max;
+	u8 *buf;
+
+	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
+	held = fill_swiotlb(test, dev, buf, dma, min_t(int, max, half + 8));
+	if (held < half + 8) {
+		unmap_all(dev, dma, held);
+		KUNIT_FAIL_AND_ABORT(test, "swiotlb refused after %d of %lu slots",
+				     held, 2 * half);
+	}
+
+	opt = dma_map_single(dev, big + 8, 512, DMA_FROM_DEVICE);
+	full_bounced = !dma_mapping_error(dev, opt) && is_bounced(dev, opt);
+	if (!dma_mapping_error(dev, opt))
+		dma_unmap_single(dev, opt, 512, DMA_FROM_DEVICE);
+
+	unmap_all(dev, dma + half - 8, held - (half - 8));
+	held = half - 8;
+	opt = dma_map_single(dev, big + 8, 512, DMA_FROM_DEVICE);
+	room_bounced = !dma_mapping_error(dev, opt) && is_bounced(dev, opt);
+	if (!dma_mapping_error(dev, opt))
+		dma_unmap_single(dev, opt, 512, DMA_FROM_DEVICE);
+	unmap_all(dev, dma, held);
+
+	KUNIT_EXPECT_FALSE_MSG(test, full_bounced,
+			       "bounced with %lu of %lu slots held", half + 8, 2 * half);
+	KUNIT_EXPECT_TRUE_MSG(test, room_bounced,
+			      "not bounced with %lu of %lu slots held", half - 8, 2 * half);
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		KUNIT_EXPECT_EQ(test, cap->count, 1);
+		KUNIT_EXPECT_EQ(test, cap->cause, DMA_BOUNCE_FALLBACK_FULL);
+	}
 }
 
 /* Without swiotlb, a misaligned mapping is made in place, as before v6.5. */
@@ -490,6 +660,199 @@ static void bounce_without_swiotlb(struct kunit *test)
 	test_unmap_single(test, dev, dma);
 }
 
+/*
+ * The size rule of v6.5 and bounce-on-misalignment, decided on the same
+ * buffers and compared row by row: every row is then mapped under the
+ * policy booted, which must succeed wherever the size rule's would.
+ */
+enum rule_mem {
+	RULE_KMALLOC,	/* kmalloc(alloc), started on a line */
+	RULE_HWCACHE,	/* SLAB_HWCACHE_ALIGN cache of 40-byte objects */
+	RULE_PAGES,	/* alloc_pages_exact(alloc) */
+	RULE_FRAG,	/* page_frag_alloc(alloc), a network receive buffer */
+};
+
+/* How the two rules differ on a row; Documentation explains each. */
+enum rule_diff {
+	DIFF_NONE,		/* both bounce, or neither */
+	DIFF_SHARED_LINE,	/* ours bounces: a partial line it does not own */
+	DIFF_OWN_LINES,		/* the size rule bounces an object owning its lines */
+	DIFF_FALLBACK,		/* ours would bounce, too large: in place */
+};
+
+struct rule_case {
+	const char *name;
+	enum rule_mem mem;
+	size_t alloc;
+	size_t offset;
+	size_t len;
+	enum rule_diff diff;
+};
+
+static const struct rule_case rule_cases[] = {
+	{ "kmalloc(1) whole", RULE_KMALLOC, 1, 0, 1, DIFF_NONE },
+	{ "kmalloc(8) whole", RULE_KMALLOC, 8, 0, 8, DIFF_NONE },
+	{ "kmalloc(40) whole", RULE_KMALLOC, 40, 0, 40, DIFF_NONE },
+	{ "kmalloc(64) whole", RULE_KMALLOC, 64, 0, 64, DIFF_NONE },
+	{ "kmalloc(70) whole", RULE_KMALLOC, 70, 0, 70, DIFF_NONE },
+	{ "kmalloc(100) whole", RULE_KMALLOC, 100, 0, 100, DIFF_NONE },
+	{ "kmalloc(130) whole", RULE_KMALLOC, 130, 0, 130, DIFF_NONE },
+	{ "kmalloc(200) whole", RULE_KMALLOC, 200, 0, 200, DIFF_NONE },
+	{ "kmalloc(300) whole", RULE_KMALLOC, 300, 0, 300, DIFF_NONE },
+	{ "kmalloc(1500) whole", RULE_KMALLOC, 1500, 0, 1500, DIFF_NONE },
+	{ "kmalloc(8192) whole", RULE_KMALLOC, 8192, 0, 8192, DIFF_NONE },
+	{ "kmalloc(96) whole", RULE_KMALLOC, 96, 0, 96, DIFF_NONE },
+	{ "kmalloc(1024): 40 at +8", RULE_KMALLOC, 1024, 8, 40, DIFF_SHARED_LINE },
+	{ "kmalloc(1024): 32-byte prefix", RULE_KMALLOC, 1024, 0, 32, DIFF_NONE },
+	{ "kmalloc(1024): 64 at +64", RULE_KMALLOC, 1024, 64, 64, DIFF_NONE },
+	{ "kmalloc(1024): 512 at +8", RULE_KMALLOC, 1024, 8, 512, DIFF_SHARED_LINE },
+	{ "kmalloc(1024): 300-byte prefix", RULE_KMALLOC, 1024, 0, 300, DIFF_SHARED_LINE },
+	{ "kmalloc(4096): 1000 at +8", RULE_KMALLOC, 4096, 8, 1000, DIFF_SHARED_LINE },
+	/* Its padding is not trusted: debug kernels keep metadata there. */
+	{ "hwcache-40 whole", RULE_HWCACHE, 40, 0, 40, DIFF_SHARED_LINE },
+	{ "page whole", RULE_PAGES, PAGE_SIZE, 0, PAGE_SIZE, DIFF_NONE },
+	{ "page: 1 byte", RULE_PAGES, PAGE_SIZE, 0, 1, DIFF_NONE },
+	{ "page: 512 at +8", RULE_PAGES, PAGE_SIZE, 8, 512, DIFF_SHARED_LINE },
+	{ "page: 64 at +64", RULE_PAGES, PAGE_SIZE, 64, 64, DIFF_NONE },
+	{ "64 KiB: all but 8 at +8", RULE_PAGES, SZ_64K, 8, SZ_64K - 8, DIFF_SHARED_LINE },
+	{ "1 MiB whole", RULE_PAGES, SZ_1M, 0, SZ_1M, DIFF_NONE },
+	{ "1 MiB: all but 8 at +8", RULE_PAGES, SZ_1M, 8, SZ_1M - 8, DIFF_FALLBACK },
+	{ "1 MiB: all but 1", RULE_PAGES, SZ_1M, 0, SZ_1M - 1, DIFF_FALLBACK },
+	{ "page frag: 1522-byte frame", RULE_FRAG, 2048, 0, 1522, DIFF_SHARED_LINE },
+	{ "page frag: 64 bytes", RULE_FRAG, 64, 0, 64, DIFF_NONE },
+};
+
+static void rule_case_desc(const struct rule_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+
+KUNIT_ARRAY_PARAM(rule, rule_cases, rule_case_desc);
+
+static const char * const rule_diff_names[] = {
+	[DIFF_NONE] = "same",
+	[DIFF_SHARED_LINE] = "ours bounces: shared line",
+	[DIFF_OWN_LINES] = "size rule bounces: object owns its lines",
+	[DIFF_FALLBACK] = "ours in place: too large to bounce",
+};
+
+struct rule_pages {
+	void *p;
+	size_t size;
+};
+
+static void free_rule_pages(void *data)
+{
+	struct rule_pages *pg = data;
+
+	free_pages_exact(pg->p, pg->size);
+}
+
+struct rule_frag {
+	struct page_frag_cache nc;
+	void *frag;
+};
+
+static void free_rule_frag(void *data)
+{
+	struct rule_frag *f = data;
+
+	page_frag_free(f->frag);
+	page_frag_cache_drain(&f->nc);
+}
+
+static void *alloc_rule_memory(struct kunit *test, const struct rule_case *c)
+{
+	struct decision_case dc = {
+		.mem = c->mem == RULE_HWCACHE ? MEM_HWCACHE : MEM_KMALLOC,
+		.alloc = c->alloc, .line = dma_get_cache_alignment(),
+	};
+	struct rule_pages *pg;
+	struct rule_frag *f;
+
+	switch (c->mem) {
+	case RULE_KMALLOC:
+	case RULE_HWCACHE:
+		return alloc_line_aligned(test, &dc);
+	case RULE_PAGES:
+		pg = test_kmalloc(test, sizeof(*pg), GFP_KERNEL);
+		pg->size = c->alloc;
+		pg->p = alloc_pages_exact(c->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pg->p);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_rule_pages,
+								pg), 0);
+		return pg->p;
+	default:
+		f = test_kmalloc(test, sizeof(*f), GFP_KERNEL | __GFP_ZERO);
+		page_frag_cache_init(&f->nc);
+		f->frag = page_frag_alloc(&f->nc, c->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, f->frag);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_rule_frag, f), 0);
+		return f->frag;
+	}
+}
+
+static void bounce_versus_size_rule(struct kunit *test)
+{
+	const struct rule_case *c = test->param_value;
+	struct device *dev = bounce_test_device(test);
+	enum dma_bounce_reason ours;
+	struct scatterlist sg;
+	bool size_rule, bounced, sg_bounced;
+	enum rule_diff diff;
+	phys_addr_t phys;
+	dma_addr_t dma;
+	u8 *buf;
+
+	if (c->mem == RULE_HWCACHE && cache_line_size() != 64)
+		kunit_skip(test, "cache_line_size() is %d, the hwcache row assumes 64",
+			   cache_line_size());
+	buf = alloc_rule_memory(test, c);
+	if (!buf)
+		return;
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED((unsigned long)buf, dma_bounce_line_size),
+			      "%s: buffer %p does not start a line", c->name, buf);
+	phys = virt_to_phys(buf + c->offset);
+
+	/* Both rules, on the same buffer, without touching the system's. */
+	size_rule = dma_bounce_decide(DMA_BOUNCE_POLICY_KMALLOC, dev, phys, c->len,
+				      DMA_FROM_DEVICE, 0);
+	ours = dma_bounce_decide(DMA_BOUNCE_POLICY_MISALIGNED, dev, phys, c->len,
+				 DMA_FROM_DEVICE, 0);
+	if (!!ours == size_rule)
+		diff = DIFF_NONE;
+	else if (!ours)
+		diff = DIFF_OWN_LINES;
+	else if (dma_bounce_fallback_cause(dev, c->len, ours) == DMA_BOUNCE_FALLBACK_LARGE)
+		diff = DIFF_FALLBACK;
+	else
+		diff = DIFF_SHARED_LINE;
+	KUNIT_EXPECT_EQ_MSG(test, diff, c->diff,
+			    "%s: %zu bytes at +%zu: size rule %s, ours %s: \"%s\", expected \"%s\"",
+			    c->name, c->len, c->offset,
+			    size_rule ? "bounces" : "in place",
+			    dma_bounce_reason_name(ours), rule_diff_names[diff],
+			    rule_diff_names[c->diff]);
+
+	/* Under the policy booted: every row maps, bounced as decided. */
+	dma = test_map_single(test, dev, buf + c->offset, c->len, DMA_FROM_DEVICE);
+	bounced = is_bounced(dev, dma);
+	test_unmap_single(test, dev, dma);
+	KUNIT_EXPECT_EQ_MSG(test, bounced, ours && diff != DIFF_FALLBACK,
+			    "%s: %s", c->name, bounced ? "bounced" : "in place");
+
+	/* As a one-entry scatterlist: the same outcome. */
+	sg_init_one(&sg, buf + c->offset, c->len);
+	KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, &sg, 1, DMA_FROM_DEVICE), 1);
+	sg_bounced = is_bounced(dev, sg_dma_address(&sg));
+	test_unmap_sg(test, dev, &sg);
+	KUNIT_EXPECT_EQ_MSG(test, sg_bounced, bounced, "%s as a scatterlist", c->name);
+
+	kunit_info(test, "rules: %-32s len=%-7zu +%-3zu size-rule=%-7s ours=%-7s %s\n",
+		   c->name, c->len, c->offset, size_rule ? "bounce" : "inplace",
+		   bounced ? "bounce" : "inplace", rule_diff_names[diff]);
+}
+
 static struct kunit_case bounce_decision_cases[] = {
 	KUNIT_CASE_PARAM(bounce_decision_table, decision_gen_params),
 	{}
@@ -499,6 +862,17 @@ static struct kunit_suite bounce_decision_suite = {
 	.name = "dma_bounce_decision",
 	.init = bounce_decision_init,
 	.test_cases = bounce_decision_cases,
+};
+
+static struct kunit_case bounce_size_rule_cases[] = {
+	KUNIT_CASE_PARAM(bounce_versus_size_rule, rule_gen_params),
+	{}
+};
+
+static struct kunit_suite bounce_size_rule_suite = {
+	.name = "dma_bounce_size_rule",
+	.init = bounce_decision_init,
+	.test_cases = bounce_size_rule_cases,
 };
 
 /* What the dma_bounce tracepoints reported for the test's device. */
@@ -545,21 +919,23 @@ KUNIT_ARRAY_PARAM(trace, trace_cases, trace_case_desc);
 static void bounce_tracepoints(struct kunit *test)
 {
 	const struct trace_case *c = test->param_value;
-	struct device *dev = bounce_test_device(test);
 	struct trace_capture *cap;
+	struct device *dev;
 	dma_addr_t dma;
 	u8 *buf;
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "CONFIG_TRACEPOINTS is not set");
+	/* The policy is the one booted: the test command boots each. */
+	if (c->policy != dma_bounce_get_policy())
+		kunit_skip(test, "booted with dma_bounce=%s",
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+	dev = noncoherent_test_device(test);
 
 	cap = test_kmalloc(test, sizeof(*cap), GFP_KERNEL | __GFP_ZERO);
 	buf = test_kmalloc(test, 1024, GFP_KERNEL | __GFP_ZERO);
 	cap->map.dev = dev;
 	cap->back.dev = dev;
-
-	restore_policy_at_exit(test);
-	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(c->policy), 0);
 
 	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_map(probe_bounce_event,
 							    &cap->map), 0);
@@ -603,6 +979,8 @@ static struct kunit_case bounce_mapping_cases[] = {
 	KUNIT_CASE(bounce_in_place),
 	KUNIT_CASE(bounce_scatterlist),
 	KUNIT_CASE(bounce_swiotlb_exhaustion),
+	KUNIT_CASE_PARAM(bounce_fallback_large, large_gen_params),
+	KUNIT_CASE(bounce_fallback_half_pool),
 	KUNIT_CASE(bounce_without_swiotlb),
 	KUNIT_CASE_PARAM(bounce_tracepoints, trace_gen_params),
 	{}
@@ -707,70 +1085,10 @@ static void bounce_kmalloc_minalign(struct kunit *test)
 				    dma_bounce_policy_name(dma_bounce_get_policy()), line);
 }
 
-/* Only the two bouncing policies replace each other at run time. */
-static void bounce_switch_policy(struct kunit *test)
-{
-	enum dma_bounce_policy cur = dma_bounce_get_policy();
-
-	restore_policy_at_exit(test);
-
-	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED)) {
-		KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED),
-				-EOPNOTSUPP);
-		KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), cur);
-		return;
-	}
-
-	if (cur == DMA_BOUNCE_POLICY_OFF) {
-		KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED),
-				-EPERM);
-		KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_OFF);
-		return;
-	}
-
-	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_OFF), -EPERM);
-	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), cur);
-	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_KMALLOC), 0);
-	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_KMALLOC);
-	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED), 0);
-	KUNIT_EXPECT_EQ(test, dma_bounce_get_policy(), DMA_BOUNCE_POLICY_MISALIGNED);
-	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(cur), 0);
-}
-
-/* A switch leaves mappings in flight correct: unmap finds the bounce. */
-static void bounce_switch_in_flight(struct kunit *test)
-{
-	struct device *dev = bounce_test_device(test);
-	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
-	dma_addr_t small, large;
-
-	restore_policy_at_exit(test);
-	memset(buf, BUF_OLD, 1024);
-
-	/* Both bounced by "misaligned" only, being 256 bytes or more. */
-	large = test_map_single(test, dev, buf + 8, 512, DMA_FROM_DEVICE);
-	KUNIT_ASSERT_TRUE(test, is_bounced(dev, large));
-
-	KUNIT_ASSERT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_KMALLOC), 0);
-	small = dma_map_single(dev, buf + 648, 256, DMA_FROM_DEVICE);
-	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, small));
-	KUNIT_EXPECT_FALSE(test, is_bounced(dev, small));
-	memset(device_view(dev, large), BUF_DEVICE, 512);
-	test_unmap_single(test, dev, large);
-	KUNIT_EXPECT_EQ(test, dma_bounce_switch_policy(DMA_BOUNCE_POLICY_MISALIGNED), 0);
-	dma_unmap_single(dev, small, 256, DMA_FROM_DEVICE);
-
-	KUNIT_EXPECT_TRUE(test, all_bytes(buf + 8, BUF_DEVICE, 512));
-	KUNIT_EXPECT_TRUE(test, all_bytes(buf, BUF_OLD, 8));
-	KUNIT_EXPECT_TRUE(test, all_bytes(buf + 520, BUF_OLD, 1024 - 520));
-}
-
 static struct kunit_case bounce_policy_cases[] = {
 	KUNIT_CASE(bounce_boot_parameter),
 	KUNIT_CASE(bounce_kmalloc_minalign),
 	KUNIT_CASE_PARAM(bounce_parse_policy, parse_gen_params),
-	KUNIT_CASE(bounce_switch_policy),
-	KUNIT_CASE(bounce_switch_in_flight),
 	{}
 };
 
@@ -779,8 +1097,8 @@ static struct kunit_suite bounce_policy_suite = {
 	.test_cases = bounce_policy_cases,
 };
 
-kunit_test_suites(&bounce_decision_suite, &bounce_mapping_suite,
-		  &bounce_policy_suite);
+kunit_test_suites(&bounce_decision_suite, &bounce_size_rule_suite,
+		  &bounce_mapping_suite, &bounce_policy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for bounce-on-misalignment DMA");
 MODULE_LICENSE("GPL");

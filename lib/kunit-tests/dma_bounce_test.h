@@ -99,21 +99,30 @@ static inline struct device *test_dma_device(struct kunit *test,
 	return dev;
 }
 
-/* A non-coherent device with swiotlb, under the misaligned policy (arm64). */
-static inline struct device *bounce_test_device(struct kunit *test)
+/* A non-coherent device with swiotlb, whatever the policy booted. */
+static inline struct device *noncoherent_test_device(struct kunit *test)
 {
 	struct device *dev;
 
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		kunit_skip(test, "no non-coherent DMA with swiotlb bouncing on this architecture");
+
+	dev = test_dma_device(test, "dma-bounce-test", false);
+	if (!is_swiotlb_active(dev))
+		kunit_skip(test, "%s has no swiotlb pool", dev_name(dev));
+	return dev;
+}
+
+/* A non-coherent device with swiotlb, under the misaligned policy (arm64). */
+static inline struct device *bounce_test_device(struct kunit *test)
+{
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_MISALIGNED))
 		kunit_skip(test, "no non-coherent DMA with swiotlb bouncing on this architecture");
 	if (dma_bounce_get_policy() != DMA_BOUNCE_POLICY_MISALIGNED)
 		kunit_skip(test, "booted with dma_bounce=%s",
 			   dma_bounce_policy_name(dma_bounce_get_policy()));
 
-	dev = test_dma_device(test, "dma-bounce-test", false);
-	if (!is_swiotlb_active(dev))
-		kunit_skip(test, "%s has no swiotlb pool", dev_name(dev));
-	return dev;
+	return noncoherent_test_device(test);
 }
 
 /*

@@ -25,6 +25,19 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FORCED);
 		{ DMA_BOUNCE_ADDRESSING, "addressing" },	\
 		{ DMA_BOUNCE_FORCED, "forced" })
 
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_LARGE);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_FULL);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_SG);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_NO_SWIOTLB);
+
+#define show_dma_bounce_fallback(cause)				\
+	__print_symbolic(cause,					\
+		{ DMA_BOUNCE_FALLBACK_NONE, "none" },		\
+		{ DMA_BOUNCE_FALLBACK_LARGE, "large" },		\
+		{ DMA_BOUNCE_FALLBACK_FULL, "full" },		\
+		{ DMA_BOUNCE_FALLBACK_SG, "sg" },		\
+		{ DMA_BOUNCE_FALLBACK_NO_SWIOTLB, "no_swiotlb" })
+
 #define show_dma_bounce_dir(dir)				\
 	__print_symbolic(dir,					\
 		{ DMA_BIDIRECTIONAL, "BIDIRECTIONAL" },		\
@@ -95,6 +108,36 @@ DEFINE_EVENT(dma_bounce_mapping, dma_bounce_copy_back,
 		      size_t size, enum dma_data_direction dir,
 		      enum dma_bounce_reason reason),
 	     TP_ARGS(dev, orig, slot, size, dir, reason)
+);
+
+/*
+ * A mapping the policy would bounce was made in place, as the size rule of
+ * v6.5 makes it: @cause says why the bounce was not made.
+ */
+TRACE_EVENT(dma_bounce_fallback,
+	    TP_PROTO(struct device *dev, phys_addr_t orig, size_t size,
+		     enum dma_data_direction dir, enum dma_bounce_reason reason,
+		     enum dma_bounce_fallback cause),
+	    TP_ARGS(dev, orig, size, dir, reason, cause),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(size_t, size)
+			     __field(int, dir)
+			     __field(int, reason)
+			     __field(int, cause)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->size = size;
+			   __entry->dir = dir;
+			   __entry->reason = reason;
+			   __entry->cause = cause;),
+	    TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s reason=%s cause=%s",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->size, show_dma_bounce_dir(__entry->dir),
+		      show_dma_bounce_reason(__entry->reason),
+		      show_dma_bounce_fallback(__entry->cause))
 );
 
 #endif /* _TRACE_DMA_BOUNCE_H */
