@@ -841,12 +841,15 @@ static void bounce_versus_size_rule(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, bounced, ours && diff != DIFF_FALLBACK,
 			    "%s: %s", c->name, bounced ? "bounced" : "in place");
 
-	/* As a one-entry scatterlist: the same outcome. */
+	/* As a one-entry scatterlist, where it is short enough: the same outcome. */
+	if (c->len > dma_get_max_seg_size(dev))
+		goto out;
 	sg_init_one(&sg, buf + c->offset, c->len);
 	KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, &sg, 1, DMA_FROM_DEVICE), 1);
 	sg_bounced = is_bounced(dev, sg_dma_address(&sg));
 	test_unmap_sg(test, dev, &sg);
 	KUNIT_EXPECT_EQ_MSG(test, sg_bounced, bounced, "%s as a scatterlist", c->name);
+out:
 
 	kunit_info(test, "rules: %-32s len=%-7zu +%-3zu size-rule=%-7s ours=%-7s %s\n",
 		   c->name, c->len, c->offset, size_rule ? "bounce" : "inplace",
