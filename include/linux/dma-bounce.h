@@ -250,19 +250,18 @@ static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 /**
  * dma_bounce_fallback_cause - should a bounce give way before it is tried?
  * @dev: the device, with a swiotlb pool
- * @size: the length of the mapping
- * @reason: why the policy bounces it
+ * @bounce_len: how many bytes the bounce takes from swiotlb
+ * @optional: dma_bounce_is_optional() of the mapping
  *
  * Return: %DMA_BOUNCE_FALLBACK_NONE to bounce the mapping, else why it is to
  * be made in place: too large for swiotlb, or swiotlb short of room.
  */
 static inline enum dma_bounce_fallback
-dma_bounce_fallback_cause(struct device *dev, size_t size,
-			  enum dma_bounce_reason reason)
+dma_bounce_fallback_cause(struct device *dev, size_t bounce_len, bool optional)
 {
-	if (likely(!dma_bounce_is_optional(reason, size)))
+	if (likely(!optional))
 		return DMA_BOUNCE_FALLBACK_NONE;
-	return __dma_bounce_fallback_cause(dev, size);
+	return __dma_bounce_fallback_cause(dev, bounce_len);
 }
 
 /**

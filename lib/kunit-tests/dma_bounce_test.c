@@ -823,7 +823,9 @@ static void bounce_versus_size_rule(struct kunit *test)
 		diff = DIFF_NONE;
 	else if (!ours)
 		diff = DIFF_OWN_LINES;
-	else if (dma_bounce_fallback_cause(dev, c->len, ours) == DMA_BOUNCE_FALLBACK_LARGE)
+	else if (dma_bounce_fallback_cause(dev, c->len,
+					   dma_bounce_is_optional(ours, c->len)) ==
+		 DMA_BOUNCE_FALLBACK_LARGE)
 		diff = DIFF_FALLBACK;
 	else
 		diff = DIFF_SHARED_LINE;
