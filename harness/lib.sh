@@ -92,6 +92,8 @@ run_kunit() {
 	(cd "$TREE" && PATH="$TOP/harness/qemu-tcg:$PATH" \
 		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
 		--timeout=900 "$@") >"$log" 2>&1 || true
+	# the kernel's own output, which kunit.py parses and may misread
+	cp -f "$BUILD/kunit-$arch/test.log" "$LOGS/$name.console.log" 2>/dev/null || true
 	if [ ! -s "$json" ]; then
 		tail -n 30 "$log" >&2
 		say "$name: no test result (build or boot failure)"
