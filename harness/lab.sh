@@ -19,8 +19,10 @@ lab_machine() {
 # property removed, so that Linux does cache maintenance for all devices
 # (and bounces their misaligned inbound mappings). Prints its path.
 lab_dtb() {
-	local machine=$1 dtb dts
-	dtb=$LAB/${machine//[,=]/-}-noncoherent.dtb
+	local machine=$1 dtb dts version
+	# each QEMU version has its own virt machine, and so its own tree
+	version=$(qemu-system-aarch64 --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p')
+	dtb=$LAB/${machine//[,=]/-}-qemu-$version-noncoherent.dtb
 	mkdir -p "$LAB"
 	if [ ! -s "$dtb" ]; then
 		qemu-system-aarch64 -machine "$machine,dumpdtb=$LAB/qemu.dtb" \

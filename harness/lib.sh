@@ -17,7 +17,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$BUILD	# relative paths: the cache serves any clone
 JOBS=${JOBS:-$(nproc)}
 
-PACKAGES=(build-essential gcc-aarch64-linux-gnu
+PACKAGES=(build-essential gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 	  qemu-system-arm qemu-system-x86 flex bison bc libelf-dev
 	  libssl-dev ccache dwarves python3 rsync xz-utils cpio kmod git
 	  perl python3-ply python3-git device-tree-compiler
@@ -42,6 +42,46 @@ need_packages() {
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# debian_mirror: the Debian mirror this machine's apt configuration uses
+# (deb822 sources first, then one-line ones)
+debian_mirror() {
+	local mirror
+	mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		 awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }')
+	[ -n "$mirror" ] ||
+		mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			 awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }')
+	[ -n "$mirror" ] || die "no Debian mirror in this machine's apt configuration"
+	echo "$mirror"
+}
+
+# apt_suite_opts DIR: set APT_OPTS, the options of apt-get and apt-cache
+# for the apt state in DIR that apt_suite made
+apt_suite_opts() {
+	APT_OPTS=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$1/etc"
+		  -o Dir::State="$1/state" -o Dir::Cache="$1/cache"
+		  -o Dir::State::status=/var/lib/dpkg/status)
+}
+
+# apt_suite DIR SUITE: give SUITE (main, on debian_mirror) an apt state of
+# its own in DIR and update it, leaving the system's sources and state
+# alone. Sets APT_OPTS, the options of apt-get and apt-cache for it. False
+# if the update fails (DIR/update.log says why).
+apt_suite() {
+	local dir=$1 suite=$2 mirror
+	mirror=$(debian_mirror)
+	mkdir -p "$dir/etc" "$dir/state/lists/partial" "$dir/cache/archives/partial"
+	cat >"$dir/etc/$suite.sources" <<-EOF
+	Types: deb
+	URIs: $mirror
+	Suites: $suite
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	apt_suite_opts "$dir"
+	apt-get "${APT_OPTS[@]}" -qq update >"$dir/update.log" 2>&1
+}
+
 # git with a fixed identity, for the commits the harness makes
 hgit() {
 	git -c user.name="Bounce Harness" -c user.email=harness@localhost \
@@ -53,6 +93,7 @@ kunit_make_opts() {
 	case $1 in
 	arm64) echo "CC=ccache aarch64-linux-gnu-gcc" ;;
 	x86_64) echo "CC=ccache gcc" ;;
+	riscv64) echo "CC=ccache riscv64-linux-gnu-gcc" ;;
 	*) die "unknown arch $1" ;;
 	esac
 }
@@ -60,6 +101,7 @@ kunit_make_opts() {
 kunit_cross() {
 	case $1 in
 	arm64) echo "--cross_compile=aarch64-linux-gnu-" ;;
+	riscv64) echo "--cross_compile=riscv64-linux-gnu-" ;;
 	*) echo "" ;;
 	esac
 }
@@ -78,7 +120,15 @@ run_kunit() {
 	log=$LOGS/$name.log
 	json=$LOGS/$name.json
 	rm -f "$json"
-	local args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --json="$json")
+	# KUNIT_VARIANT=NAME builds in a directory of its own (kunit-ARCH-NAME)
+	local kbuild=$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}
+	local args=(--arch="$arch" --build_dir="$kbuild" --json="$json")
+	# riscv64 runs on QEMU 10 (harness/qemu10), whose CPU has Zicbom
+	if [ "$arch" = riscv64 ]; then
+		"$TOP/harness/qemu10" >/dev/null
+		args=(--arch=riscv --qemu_config="$TOP/harness/config/kunit-riscv64.py"
+		      "${args[@]:1}")
+	fi
 	# two CPUs, for the tests of concurrent mappings
 	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then
@@ -93,7 +143,19 @@ run_kunit() {
 		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
 		--timeout=900 "$@") >"$log" 2>&1 || true
 	# the kernel's own output, which kunit.py parses and may misread
-	cp -f "$BUILD/kunit-$arch/test.log" "$LOGS/$name.console.log" 2>/dev/null || true
+	cp -f "$kbuild/test.log" "$LOGS/$name.console.log" 2>/dev/null || true
+	# After a WARN on one CPU, printk may print the message before it
+	# again ("** replaying previous printk message **"): kunit.py takes the
+	# copy for a result out of order and drops the rest of the suite.
+	# Parse the console again without the replayed copies.
+	if grep -q 'replaying previous printk message' "$LOGS/$name.console.log" 2>/dev/null; then
+		say "$name: printk replayed messages; parsing the console again without them"
+		python3 "$TOP/harness/kunit-unreplay.py" <"$LOGS/$name.console.log" \
+			>"$LOGS/$name.console.clean.log"
+		rm -f "$json"
+		(cd "$TREE" && python3 tools/testing/kunit/kunit.py parse --json="$json" \
+			"$LOGS/$name.console.clean.log") >>"$log" 2>&1 || true
+	fi
 	if [ ! -s "$json" ]; then
 		tail -n 30 "$log" >&2
 		say "$name: no test result (build or boot failure)"

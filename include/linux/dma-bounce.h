@@ -102,6 +102,7 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 extern unsigned int dma_bounce_line_size __ro_after_init;
 
 bool dma_bounce_unaligned_kmalloc(void);
+bool dma_bounce_owns_slab_padding(void);
 
 enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 					  unsigned int line);
@@ -124,6 +125,11 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 static inline bool dma_bounce_unaligned_kmalloc(void)
 {
 	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC);
+}
+
+static inline bool dma_bounce_owns_slab_padding(void)
+{
+	return false;
 }
 
 /* Without the misaligned policy, no mapping reaches the slow path. */

@@ -104,6 +104,23 @@ bool dma_bounce_unaligned_kmalloc(void)
 	       dma_bounce_boot_policy != DMA_BOUNCE_POLICY_OFF;
 }
 
+/**
+ * dma_bounce_owns_slab_padding - do slab objects own their lines' padding?
+ *
+ * Under the misaligned policy, on systems whose kmalloc() objects share
+ * cache lines: an object of a cache aligned to the cache line owns the
+ * padding up to the end of its last line, and a mapping of the whole object
+ * is made in place (kmem_find_obj_slot()). Its cache is then kept apart from
+ * caches of other object sizes, kmalloc()'s included, which would only tell
+ * their own object size. Asked when slab caches are created.
+ */
+bool dma_bounce_owns_slab_padding(void)
+{
+	return dma_bounce_unaligned_kmalloc() &&
+	       dma_bounce_boot_policy == DMA_BOUNCE_POLICY_MISALIGNED;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_owns_slab_padding);
+
 const char *dma_bounce_policy_name(enum dma_bounce_policy policy)
 {
 	if (policy >= ARRAY_SIZE(dma_bounce_policy_names))

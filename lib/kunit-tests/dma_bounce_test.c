@@ -18,6 +18,7 @@ enum bounce_mem {
 	MEM_KMALLOC,	/* kmalloc(alloc), an object aligned to the line */
 	MEM_HWCACHE,	/* a SLAB_HWCACHE_ALIGN cache of alloc-byte objects */
 	MEM_PADDED,	/* a cache of alloc-byte objects aligned to 64 bytes */
+	MEM_SENSE,	/* a mergeable SLAB_HWCACHE_ALIGN cache of 96-byte objects */
 	MEM_PAGE,	/* alloc_page() */
 };
 
@@ -84,13 +85,13 @@ static const struct decision_case decision_cases[] = {
 	{ "kmalloc(70) whole, class 96", MEM_KMALLOC, 70, 0, 70, 64, DMA_BOUNCE_TAIL },
 	{ "kmalloc(130) whole, class 192", MEM_KMALLOC, 130, 0, 130, 64, DMA_BOUNCE_NONE },
 	/*
-	 * A cache that pads its 40-byte objects to a 64-byte line: the
-	 * padding is not trusted, as debug kernels put metadata there.
+	 * Caches that pad their objects to 64 bytes: an object owns its
+	 * padding, so its line when lines are 64 bytes, never a longer one.
 	 */
-	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_TAIL },
+	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 64, DMA_BOUNCE_NONE },
 	{ "hwcache-40 object whole", MEM_HWCACHE, 40, 0, 40, 128, DMA_BOUNCE_TAIL },
 	{ "hwcache-40 first 8 bytes", MEM_HWCACHE, 40, 0, 8, 64, DMA_BOUNCE_TAIL },
-	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_TAIL },
+	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 64, DMA_BOUNCE_NONE },
 	{ "padded-24 object whole", MEM_PADDED, 24, 0, 24, 128, DMA_BOUNCE_TAIL },
 	/* The page allocator owns no slack. */
 	{ "page whole", MEM_PAGE, PAGE_SIZE, 0, PAGE_SIZE, 128, DMA_BOUNCE_NONE },
@@ -131,6 +132,7 @@ static struct kmem_cache *test_cache_create(struct kunit *test, const char *name
 struct bounce_decision_ctx {
 	struct kmem_cache *hwcache;
 	struct kmem_cache *padded;
+	struct kmem_cache *sense;
 	struct held_objs *held;
 };
 
@@ -149,9 +151,15 @@ static int bounce_decision_init(struct kunit *test)
 					 SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE);
 	ctx->padded = test_cache_create(test, "dma_bounce_pad24", 24, 64,
 					SLAB_NO_MERGE);
+	/*
+	 * Mergeable, as SCSI's sense buffer cache is: 96 bytes, padded to
+	 * 128, which SLUB would merge into kmalloc-128 without the policy.
+	 */
+	ctx->sense = test_cache_create(test, "dma_bounce_sense96", 96, 0,
+				       SLAB_HWCACHE_ALIGN);
 	/* Created after the caches, so freed before they are destroyed. */
 	ctx->held = held_objs_alloc(test);
-	if (!ctx->hwcache || !ctx->padded || !ctx->held)
+	if (!ctx->hwcache || !ctx->padded || !ctx->sense || !ctx->held)
 		return -ENOMEM;
 	test->priv = ctx;
 	return 0;
@@ -171,6 +179,8 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 	while (ctx->held->nr < MAX_HELD_OBJS) {
 		if (c->mem == MEM_HWCACHE)
 			obj = kmem_cache_alloc(ctx->hwcache, GFP_KERNEL);
+		else if (c->mem == MEM_SENSE)
+			obj = kmem_cache_alloc(ctx->sense, GFP_KERNEL);
 		else if (c->mem == MEM_PADDED)
 			obj = kmem_cache_alloc(ctx->padded, GFP_KERNEL);
 		else
@@ -204,6 +214,7 @@ static const char * const mem_names[] = {
 	[MEM_KMALLOC] = "kmalloc",
 	[MEM_HWCACHE] = "hwcache",
 	[MEM_PADDED] = "padded",
+	[MEM_SENSE] = "sense-96",
 	[MEM_PAGE] = "page",
 };
 
@@ -668,6 +679,7 @@ static void bounce_without_swiotlb(struct kunit *test)
 enum rule_mem {
 	RULE_KMALLOC,	/* kmalloc(alloc), started on a line */
 	RULE_HWCACHE,	/* SLAB_HWCACHE_ALIGN cache of 40-byte objects */
+	RULE_SENSE,	/* mergeable SLAB_HWCACHE_ALIGN cache of 96-byte objects */
 	RULE_PAGES,	/* alloc_pages_exact(alloc) */
 	RULE_FRAG,	/* page_frag_alloc(alloc), a network receive buffer */
 };
@@ -708,8 +720,9 @@ static const struct rule_case rule_cases[] = {
 	{ "kmalloc(1024): 512 at +8", RULE_KMALLOC, 1024, 8, 512, DIFF_SHARED_LINE },
 	{ "kmalloc(1024): 300-byte prefix", RULE_KMALLOC, 1024, 0, 300, DIFF_SHARED_LINE },
 	{ "kmalloc(4096): 1000 at +8", RULE_KMALLOC, 4096, 8, 1000, DIFF_SHARED_LINE },
-	/* Its padding is not trusted: debug kernels keep metadata there. */
-	{ "hwcache-40 whole", RULE_HWCACHE, 40, 0, 40, DIFF_SHARED_LINE },
+	/* Objects padded to their last line own it. */
+	{ "hwcache-40 whole", RULE_HWCACHE, 40, 0, 40, DIFF_NONE },
+	{ "hwcache-96 whole, a sense buffer", RULE_SENSE, 96, 0, 96, DIFF_OWN_LINES },
 	{ "page whole", RULE_PAGES, PAGE_SIZE, 0, PAGE_SIZE, DIFF_NONE },
 	{ "page: 1 byte", RULE_PAGES, PAGE_SIZE, 0, 1, DIFF_NONE },
 	{ "page: 512 at +8", RULE_PAGES, PAGE_SIZE, 8, 512, DIFF_SHARED_LINE },
@@ -764,7 +777,8 @@ static void free_rule_frag(void *data)
 static void *alloc_rule_memory(struct kunit *test, const struct rule_case *c)
 {
 	struct decision_case dc = {
-		.mem = c->mem == RULE_HWCACHE ? MEM_HWCACHE : MEM_KMALLOC,
+		.mem = c->mem == RULE_HWCACHE ? MEM_HWCACHE :
+		       c->mem == RULE_SENSE ? MEM_SENSE : MEM_KMALLOC,
 		.alloc = c->alloc, .line = dma_get_cache_alignment(),
 	};
 	struct rule_pages *pg;
@@ -773,6 +787,7 @@ static void *alloc_rule_memory(struct kunit *test, const struct rule_case *c)
 	switch (c->mem) {
 	case RULE_KMALLOC:
 	case RULE_HWCACHE:
+	case RULE_SENSE:
 		return alloc_line_aligned(test, &dc);
 	case RULE_PAGES:
 		pg = test_kmalloc(test, sizeof(*pg), GFP_KERNEL);
@@ -804,9 +819,14 @@ static void bounce_versus_size_rule(struct kunit *test)
 	dma_addr_t dma;
 	u8 *buf;
 
-	if (c->mem == RULE_HWCACHE && cache_line_size() != 64)
-		kunit_skip(test, "cache_line_size() is %d, the hwcache row assumes 64",
-			   cache_line_size());
+	if ((c->mem == RULE_HWCACHE || c->mem == RULE_SENSE) &&
+	    (cache_line_size() != 64 || dma_bounce_line_size != 64))
+		kunit_skip(test, "lines of %d (CPU) and %u (DMA) bytes, the row assumes 64",
+			   cache_line_size(), dma_bounce_line_size);
+	/* Other policies leave merging as it is: the cache may be kmalloc-128. */
+	if (c->mem == RULE_SENSE && !dma_bounce_owns_slab_padding())
+		kunit_skip(test, "booted with dma_bounce=%s, which merges caches as before",
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
 	buf = alloc_rule_memory(test, c);
 	if (!buf)
 		return;
@@ -858,8 +878,41 @@ out:
 		   bounced ? "bounce" : "inplace", rule_diff_names[diff]);
 }
 
+/*
+ * A cache that pads its objects to whole lines keeps its identity under the
+ * misaligned policy: SLUB does not merge it into kmalloc-128, so its objects
+ * are known to be 96 bytes and to own 128.
+ */
+static void bounce_padded_cache_kept_apart(struct kunit *test)
+{
+	struct bounce_decision_ctx *ctx = test->priv;
+	struct kmem_obj_slot slot;
+	void *obj;
+
+	if (!dma_bounce_owns_slab_padding())
+		kunit_skip(test, "booted with dma_bounce=%s, which merges caches as before",
+			   dma_bounce_policy_name(dma_bounce_get_policy()));
+	if (cache_line_size() != 64 || dma_get_cache_alignment() != 64)
+		kunit_skip(test, "lines of %d (CPU) and %d (DMA) bytes, the case assumes 64",
+			   cache_line_size(), dma_get_cache_alignment());
+
+	obj = kmem_cache_alloc(ctx->sense, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	ctx->held->obj[ctx->held->nr++] = obj;
+	KUNIT_ASSERT_TRUE(test, kmem_find_obj_slot(obj, &slot));
+	KUNIT_EXPECT_EQ_MSG(test, slot.object_size, 96,
+			    "dma_bounce_sense96 was merged into a cache of %u-byte objects%s",
+			    slot.object_size, slot.size_class ? " (kmalloc)" : "");
+	KUNIT_EXPECT_FALSE(test, slot.size_class);
+	KUNIT_EXPECT_EQ(test, slot.owned_size, 128);
+	if (IS_ALIGNED((unsigned long)obj, 64))
+		KUNIT_EXPECT_EQ(test, dma_misalignment(virt_to_phys(obj), 96, 64),
+				DMA_BOUNCE_NONE);
+}
+
 static struct kunit_case bounce_decision_cases[] = {
 	KUNIT_CASE_PARAM(bounce_decision_table, decision_gen_params),
+	KUNIT_CASE(bounce_padded_cache_kept_apart),
 	{}
 };
 
