@@ -167,6 +167,10 @@ static void debug_kmalloc_neighbours(struct kunit *test)
 		}
 		objs->obj[objs->nr++] = obj;
 	}
+	/* Debug kernels may space them a line or more apart. */
+	if (!b && held_objs_stride(objs) >= line)
+		kunit_skip(test, "kmalloc(8) objects are %lu bytes apart in this slab layout: none share a %u-byte line",
+			   held_objs_stride(objs), line);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, b, "no two of %d kmalloc(8) objects share a %u-byte line",
 				  MAX_HELD_OBJS, line);
 

@@ -12,6 +12,7 @@
 #include <linux/dma-bounce.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/gcd.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -41,6 +42,27 @@ static inline struct held_objs *held_objs_alloc(struct kunit *test)
 	if (held && kunit_add_action_or_reset(test, free_held_objs, held))
 		return NULL;
 	return held;
+}
+
+/*
+ * How far apart the slab placed the objects held, all from one cache: the
+ * smallest gap between two of them, 0 with fewer than two. Debug kernels
+ * (slub_debug's red zones and tracking, KASAN's metadata) space small
+ * objects much further apart than production kernels.
+ */
+static inline unsigned long held_objs_stride(const struct held_objs *held)
+{
+	unsigned long gap, best = 0;
+	int i, j;
+
+	for (i = 0; i < held->nr; i++) {
+		for (j = i + 1; j < held->nr; j++) {
+			gap = abs((long)(held->obj[i] - held->obj[j]));
+			if (gap && (!best || gap < best))
+				best = gap;
+		}
+	}
+	return best;
 }
 
 /* @size bytes from kmalloc(), freed when the test ends; or the test fails. */
