@@ -41,7 +41,7 @@ def load(run_dir):
 
 
 REASONS = ["head", "tail", "size", "addressing", "forced"]
-FALLBACKS = ["fb_large", "fb_full", "fb_sg", "fb_noiotlb"]
+FALLBACKS = ["fb_large", "fb_full", "fb_sg", "fb_noiotlb", "fb_attr"]
 
 
 def load_slabs(run_dir):
@@ -217,12 +217,12 @@ def sustained(runs, out, problems):
         "sustained reads and receive)" % next(
             (r.facts.get("sustain_seconds") for r in runs.values()
              if r.facts.get("sustain_seconds")), "?"))
-    out("%-18s %8s %8s %6s %6s %6s %6s %10s" % (
+    out("%-18s %8s %8s %6s %6s %6s %7s %6s %10s" % (
         "run", "refused", "bounces", "large", "full", "sg", "noiotlb",
-        "swiotlb hw"))
+        "attr", "swiotlb hw"))
     for name, run in runs.items():
         c = run.counters.values()
-        out("%-18s %8d %8d %6d %6d %6d %6d %10s" % (
+        out("%-18s %8d %8d %6d %6d %6d %7d %6d %10s" % (
             (name, sum(d["refused"] for d in c),
              sum(d["bounces"] for d in c)) +
             tuple(sum(d[f] for d in c) for f in FALLBACKS) +

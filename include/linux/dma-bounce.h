@@ -59,6 +59,9 @@ enum dma_bounce_reason {
  * @DMA_BOUNCE_FALLBACK_SG: it is a segment of a scatterlist that dma-iommu
  *	maps into one contiguous IOVA range, which per-segment bounces break
  * @DMA_BOUNCE_FALLBACK_NO_SWIOTLB: the device has no swiotlb pool at all
+ * @DMA_BOUNCE_FALLBACK_ATTR: the caller keeps the lines the mapping shares
+ *	clean while the device owns them (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES),
+ *	so there is nothing to protect
  *
  * A misaligned mapping that the size rule of v6.5 would map in place is
  * then mapped in place, as that rule maps it: bouncing by misalignment
@@ -70,6 +73,7 @@ enum dma_bounce_fallback {
 	DMA_BOUNCE_FALLBACK_FULL,
 	DMA_BOUNCE_FALLBACK_SG,
 	DMA_BOUNCE_FALLBACK_NO_SWIOTLB,
+	DMA_BOUNCE_FALLBACK_ATTR,
 };
 
 #ifdef CONFIG_DMA_MISALIGNED_CHECK
@@ -300,6 +304,20 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	 * __kmalloc_minalign()), so only memory laid out by the caller can be
 	 * misaligned here: map it in place, as before v6.5, and say so.
 	 */
+	/*
+	 * The caller guarantees that the CPU does not dirty the lines this
+	 * mapping shares while the device owns them, and that every mapping
+	 * sharing them says so too: cache maintenance then loses nothing.
+	 * The size rule bounces such mappings all the same (SIZE, and in
+	 * mainline); a misaligned one is made in place, and counted.
+	 */
+	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
+	    (reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL)) {
+		dma_bounce_fallback(dev, phys, size, dir, reason,
+				    DMA_BOUNCE_FALLBACK_ATTR);
+		return DMA_BOUNCE_NONE;
+	}
+
 	if (IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) &&
 	    unlikely(!is_swiotlb_active(dev))) {
 		dma_bounce_fallback(dev, phys, size, dir, reason,

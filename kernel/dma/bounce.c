@@ -40,6 +40,7 @@ static const char * const dma_bounce_fallback_names[] = {
 	[DMA_BOUNCE_FALLBACK_FULL]	= "swiotlb short of room",
 	[DMA_BOUNCE_FALLBACK_SG]	= "segment of a contiguous IOVA range",
 	[DMA_BOUNCE_FALLBACK_NO_SWIOTLB] = "no swiotlb",
+	[DMA_BOUNCE_FALLBACK_ATTR]	= "the caller keeps the shared lines clean",
 };
 
 static bool dma_bounce_policy_available(enum dma_bounce_policy policy)

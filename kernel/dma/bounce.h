@@ -36,6 +36,7 @@ struct dentry *dma_bounce_debugfs_dir(void);
  * @DMA_BOUNCE_STAT_FALLBACK_SG: the same, for %DMA_BOUNCE_FALLBACK_SG
  * @DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB: the same, for
  *	%DMA_BOUNCE_FALLBACK_NO_SWIOTLB
+ * @DMA_BOUNCE_STAT_FALLBACK_ATTR: the same, for %DMA_BOUNCE_FALLBACK_ATTR
  * @DMA_BOUNCE_NR_STATS: the number of counters
  *
  * A bounced mapping is counted under the reason it was bounced for: the
@@ -54,6 +55,7 @@ enum dma_bounce_stat {
 	DMA_BOUNCE_STAT_FALLBACK_FULL,
 	DMA_BOUNCE_STAT_FALLBACK_SG,
 	DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB,
+	DMA_BOUNCE_STAT_FALLBACK_ATTR,
 	DMA_BOUNCE_NR_STATS,
 };
 

@@ -241,6 +241,7 @@ static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
 	[DMA_BOUNCE_STAT_FALLBACK_FULL]	= "fb_full",
 	[DMA_BOUNCE_STAT_FALLBACK_SG]	= "fb_sg",
 	[DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB] = "fb_noiotlb",
+	[DMA_BOUNCE_STAT_FALLBACK_ATTR]	= "fb_attr",
 };
 
 /**

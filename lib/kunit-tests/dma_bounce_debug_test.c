@@ -67,6 +67,18 @@ static const struct debug_case debug_cases[] = {
 	  { { 0, 128, DMA_FROM_DEVICE },
 	    { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC } },
 	  { false, false }, 0 },
+	/*
+	 * Sharers that all promise to keep the lines clean: made in place,
+	 * and not reported, as in mainline.
+	 */
+	{ "two small buffers in one line, both IGNORE_CACHELINES", 1,
+	  { { 0, 8, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES },
+	    { 8, 8, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES } },
+	  { false, false }, 0 },
+	{ "same lines inbound twice, both IGNORE_CACHELINES", 2,
+	  { { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES },
+	    { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES } },
+	  { false, false }, 0 },
 };
 
 struct debug_param {
@@ -81,7 +93,10 @@ static const struct debug_param debug_params[] = {
 	{ &debug_cases[3], false }, { &debug_cases[3], true },
 	{ &debug_cases[4], false }, { &debug_cases[4], true },
 	{ &debug_cases[5], false }, { &debug_cases[5], true },
+	{ &debug_cases[6], false }, { &debug_cases[6], true },
+	{ &debug_cases[7], false }, { &debug_cases[7], true },
 };
+static_assert(ARRAY_SIZE(debug_params) == 2 * ARRAY_SIZE(debug_cases));
 
 static void debug_param_desc(const struct debug_param *p, char *desc)
 {

@@ -1043,6 +1043,152 @@ static void bounce_tracepoints(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cap->back.reason, DMA_BOUNCE_NONE);
 }
 
+/*
+ * Mainline's attributes, on a mapping that shares its first line and that
+ * the size rule bounces too (8 bytes at +8 of a kmalloc(1024) object),
+ * single and as a scatterlist, for a coherent and a non-coherent device,
+ * under the policy booted.
+ */
+struct attr_case {
+	const char *name;
+	unsigned long attrs;
+	bool coherent;
+	bool sg;
+};
+
+#define ATTR_ROWS(label, attr, sg)					\
+	{ label ", non-coherent" sg, attr, false, sizeof(sg) > 1 },	\
+	{ label ", coherent" sg, attr, true, sizeof(sg) > 1 }
+
+static const struct attr_case attr_cases[] = {
+	ATTR_ROWS("no attribute", 0, ""),
+	ATTR_ROWS("no attribute", 0, ", sg"),
+	ATTR_ROWS("IGNORE_CACHELINES", DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, ""),
+	ATTR_ROWS("IGNORE_CACHELINES", DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, ", sg"),
+	ATTR_ROWS("REQUIRE_COHERENT", DMA_ATTR_REQUIRE_COHERENT, ""),
+	ATTR_ROWS("REQUIRE_COHERENT", DMA_ATTR_REQUIRE_COHERENT, ", sg"),
+	/* MMIO has no scatterlist form: dma_map_resource() maps it. */
+	ATTR_ROWS("MMIO", DMA_ATTR_MMIO, ""),
+};
+
+static void attr_case_desc(const struct attr_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(attr, attr_cases, attr_case_desc);
+
+enum attr_outcome { ATTR_IN_PLACE, ATTR_BOUNCED, ATTR_REFUSED };
+
+static const char * const attr_outcome_names[] = {
+	[ATTR_IN_PLACE] = "in place",
+	[ATTR_BOUNCED] = "bounced",
+	[ATTR_REFUSED] = "refused",
+};
+
+/*
+ * Mainline's outcome, and one step beyond it: a mapping whose caller keeps
+ * the shared lines clean is made in place by this policy, where the size
+ * rule (mainline's) bounces it.
+ */
+static enum attr_outcome attr_expected(const struct attr_case *c)
+{
+	enum dma_bounce_policy policy = dma_bounce_get_policy();
+
+	if (c->attrs & DMA_ATTR_REQUIRE_COHERENT)
+		return c->coherent ? ATTR_IN_PLACE : ATTR_REFUSED;
+	if (c->coherent || (c->attrs & DMA_ATTR_MMIO) ||
+	    policy == DMA_BOUNCE_POLICY_OFF)
+		return ATTR_IN_PLACE;
+	if ((c->attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
+	    policy == DMA_BOUNCE_POLICY_MISALIGNED)
+		return ATTR_IN_PLACE;
+	return ATTR_BOUNCED;
+}
+
+/* Map as the row says; return the outcome, the mapping owned by the test. */
+static enum attr_outcome attr_map(struct kunit *test, const struct attr_case *c,
+				  struct device *dev, u8 *buf, size_t len)
+{
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	dma_addr_t dma;
+	int ret;
+
+	if (!c->sg) {
+		if (c->attrs & DMA_ATTR_MMIO)
+			dma = dma_map_phys(dev, virt_to_phys(buf), len,
+					   DMA_FROM_DEVICE, c->attrs);
+		else
+			dma = dma_map_single_attrs(dev, buf, len, DMA_FROM_DEVICE,
+						   c->attrs);
+		if (dma_mapping_error(dev, dma))
+			return ATTR_REFUSED;
+		test_mapping_own(test, &(struct test_mapping){
+			.dev = dev, .dma = dma, .len = len,
+			.dir = DMA_FROM_DEVICE, .attrs = c->attrs });
+		return is_bounced(dev, dma) ? ATTR_BOUNCED : ATTR_IN_PLACE;
+	}
+
+	sg = test_kmalloc(test, sizeof(*sg), GFP_KERNEL);
+	sg_init_one(sg, buf, len);
+	sgt = (struct sg_table){ .sgl = sg, .orig_nents = 1 };
+	ret = dma_map_sgtable(dev, &sgt, DMA_FROM_DEVICE, c->attrs);
+	if (ret) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EOPNOTSUPP,
+				    "%s: a refused scatterlist says why", c->name);
+		return ATTR_REFUSED;
+	}
+	test_mapping_own(test, &(struct test_mapping){
+		.dev = dev, .sgl = sg, .nents = 1, .dir = DMA_FROM_DEVICE,
+		.attrs = c->attrs });
+	return is_bounced(dev, sg_dma_address(sg)) ? ATTR_BOUNCED : ATTR_IN_PLACE;
+}
+
+static void bounce_attributes(struct kunit *test)
+{
+	const struct attr_case *c = test->param_value;
+	enum attr_outcome want = attr_expected(c), got;
+	struct fallback_capture *cap;
+	struct device *dev;
+	bool by_attr;
+	u8 *buf;
+#ifdef CONFIG_DMA_BOUNCE_STATS
+	struct dma_bounce_stats before = {}, after = {};
+#endif
+
+	dev = c->coherent ? test_dma_device(test, "dma-bounce-test", true) :
+			    noncoherent_test_device(test);
+	buf = test_kmalloc(test, 1024, GFP_KERNEL);
+	cap = capture_fallbacks(test, dev);
+#ifdef CONFIG_DMA_BOUNCE_STATS
+	dma_bounce_stats_read(dev, &before);
+#endif
+
+	got = attr_map(test, c, dev, buf + 8, 8);
+	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s under dma_bounce=%s: %s, expected %s",
+			    c->name, dma_bounce_policy_name(dma_bounce_get_policy()),
+			    attr_outcome_names[got], attr_outcome_names[want]);
+
+	/* Kept in place by the attribute alone: traced and counted as such. */
+	by_attr = !c->coherent && (c->attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
+		  dma_bounce_get_policy() == DMA_BOUNCE_POLICY_MISALIGNED;
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		KUNIT_EXPECT_EQ_MSG(test, cap->count, by_attr ? 1 : 0,
+				    "%s: dma_bounce_fallback events", c->name);
+		if (by_attr)
+			KUNIT_EXPECT_EQ(test, cap->cause, DMA_BOUNCE_FALLBACK_ATTR);
+	}
+#ifdef CONFIG_DMA_BOUNCE_STATS
+	if (!dma_bounce_stats_enabled())
+		return;
+	dma_bounce_stats_read(dev, &after);
+	KUNIT_EXPECT_EQ_MSG(test, after.count[DMA_BOUNCE_STAT_FALLBACK_ATTR] -
+			    before.count[DMA_BOUNCE_STAT_FALLBACK_ATTR], by_attr ? 1 : 0,
+			    "%s: fb_attr", c->name);
+#endif
+}
+
 static struct kunit_case bounce_mapping_cases[] = {
 	KUNIT_CASE_PARAM(bounce_device_and_direction, gate_gen_params),
 	KUNIT_CASE_PARAM(bounce_round_trip, round_trip_gen_params),
@@ -1052,6 +1198,7 @@ static struct kunit_case bounce_mapping_cases[] = {
 	KUNIT_CASE_PARAM(bounce_fallback_large, large_gen_params),
 	KUNIT_CASE(bounce_fallback_half_pool),
 	KUNIT_CASE(bounce_without_swiotlb),
+	KUNIT_CASE_PARAM(bounce_attributes, attr_gen_params),
 	KUNIT_CASE_PARAM(bounce_tracepoints, trace_gen_params),
 	{}
 };

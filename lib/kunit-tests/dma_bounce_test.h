@@ -265,19 +265,28 @@ static inline dma_addr_t test_map_single(struct kunit *test,
 }
 
 /* Map the @nents entries of @sgl for @dev, or fail the test. */
-static inline int test_map_sg(struct kunit *test, struct device *dev,
-			      struct scatterlist *sgl, int nents,
-			      enum dma_data_direction dir)
+static inline int test_map_sg_attrs(struct kunit *test, struct device *dev,
+				    struct scatterlist *sgl, int nents,
+				    enum dma_data_direction dir,
+				    unsigned long attrs)
 {
 	struct test_mapping m = {
 		.dev = dev, .sgl = sgl, .nents = nents, .dir = dir,
+		.attrs = attrs,
 	};
-	int mapped = dma_map_sg(dev, sgl, nents, dir);
+	int mapped = dma_map_sg_attrs(dev, sgl, nents, dir, attrs);
 
 	KUNIT_ASSERT_GT_MSG(test, mapped, 0, "%s: mapping %d sg entries %s failed",
 			    dev_name(dev), nents, dir_name(dir));
 	test_mapping_own(test, &m);
 	return mapped;
+}
+
+static inline int test_map_sg(struct kunit *test, struct device *dev,
+			      struct scatterlist *sgl, int nents,
+			      enum dma_data_direction dir)
+{
+	return test_map_sg_attrs(test, dev, sgl, nents, dir, 0);
 }
 
 static inline bool test_mapping_match(struct kunit *test,

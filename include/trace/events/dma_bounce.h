@@ -29,6 +29,7 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_LARGE);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_FULL);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_SG);
 TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_NO_SWIOTLB);
+TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_ATTR);
 
 #define show_dma_bounce_fallback(cause)				\
 	__print_symbolic(cause,					\
@@ -36,7 +37,8 @@ TRACE_DEFINE_ENUM(DMA_BOUNCE_FALLBACK_NO_SWIOTLB);
 		{ DMA_BOUNCE_FALLBACK_LARGE, "large" },		\
 		{ DMA_BOUNCE_FALLBACK_FULL, "full" },		\
 		{ DMA_BOUNCE_FALLBACK_SG, "sg" },		\
-		{ DMA_BOUNCE_FALLBACK_NO_SWIOTLB, "no_swiotlb" })
+		{ DMA_BOUNCE_FALLBACK_NO_SWIOTLB, "no_swiotlb" },	\
+		{ DMA_BOUNCE_FALLBACK_ATTR, "attr" })
 
 #define show_dma_bounce_dir(dir)				\
 	__print_symbolic(dir,					\
