@@ -83,10 +83,25 @@ def kept_apart(runs, out):
         out("  " + " ".join(apart))
 
 
+def drivers_of(run_dir):
+    """{device: driver} from the run's dma_bounce/stats table"""
+    names = {}
+    path = os.path.join(run_dir, "stats.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f.readlines()[1:]:
+                v = line.split()
+                if len(v) > 2:
+                    names[v[0]] = v[1]
+    return names
+
+
 def load_sg(run_dir):
     """The scatterlists of the sustained phase (lab/sustain's histogram of
-    dma:dma_map_sg): {device: Counter of (entries, segments) -> lists}."""
+    dma:dma_map_sg): {"device (driver)": Counter of (entries, segments) ->
+    lists}."""
     per_dev = {}
+    names = drivers_of(run_dir)
     path = os.path.join(run_dir, "sg-hist.txt")
     if not os.path.exists(path):
         return per_dev
@@ -95,6 +110,7 @@ def load_sg(run_dir):
     with open(path) as f:
         for m in pat.finditer(f.read()):
             dev, nents, ents, n = m.groups()
+            dev = "%s (%s)" % (dev, names.get(dev, "?"))
             per_dev.setdefault(dev, collections.Counter())[
                 (int(nents), int(ents))] += int(n)
     return per_dev
@@ -228,13 +244,13 @@ def sustained(runs, out, problems):
             tuple(sum(d[f] for d in c) for f in FALLBACKS) +
             (run.facts.get("swiotlb_used_hiwater", "?"),)))
     out()
-    out("%-18s %-16s %8s %8s %9s %22s" % (
+    out("%-18s %-25s %8s %8s %9s %22s" % (
         "run", "device", "sg lists", "entries", "segments",
         "split over >1 segment"))
     for name, run in runs.items():
         for dev in sorted(run.sg):
             lists, entries, segs, split = sg_totals(run.sg[dev])
-            out("%-18s %-16s %8d %8d %9d %22d" % (name, dev, lists, entries,
+            out("%-18s %-25s %8d %8d %9d %22d" % (name, dev, lists, entries,
                                                   segs, split))
     out()
     for name, run in runs.items():
