@@ -96,6 +96,7 @@ static const struct debug_param debug_params[] = {
 	{ &debug_cases[6], false }, { &debug_cases[6], true },
 	{ &debug_cases[7], false }, { &debug_cases[7], true },
 };
+
 static_assert(ARRAY_SIZE(debug_params) == 2 * ARRAY_SIZE(debug_cases));
 
 static void debug_param_desc(const struct debug_param *p, char *desc)
@@ -184,7 +185,8 @@ static void debug_kmalloc_neighbours(struct kunit *test)
 	}
 	/* Debug kernels may space them a line or more apart. */
 	if (!b && held_objs_stride(objs) >= line)
-		kunit_skip(test, "kmalloc(8) objects are %lu bytes apart in this slab layout: none share a %u-byte line",
+		kunit_skip(test,
+			   "kmalloc(8) objects are %lu bytes apart in this slab layout: none share a %u-byte line",
 			   held_objs_stride(objs), line);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, b, "no two of %d kmalloc(8) objects share a %u-byte line",
 				  MAX_HELD_OBJS, line);

@@ -206,7 +206,8 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 	 */
 	stride = held_objs_stride(ctx->held);
 	if (stride && (unsigned long)obj % gcd(stride, c->line))
-		kunit_skip(test, "no %zu-byte %s object starts a %u-byte line in this slab layout (objects %lu bytes apart, at %lu modulo that)",
+		kunit_skip(test,
+			   "no %zu-byte %s object starts a %u-byte line in this slab layout (objects %lu bytes apart, at %lu modulo that)",
 			   c->alloc, mem_names[c->mem], c->line, stride,
 			   (unsigned long)obj % stride);
 	KUNIT_FAIL(test, "no %zu-byte object aligned to %u in %d tries",
@@ -1056,19 +1057,24 @@ struct attr_case {
 	bool sg;
 };
 
-#define ATTR_ROWS(label, attr, sg)					\
-	{ label ", non-coherent" sg, attr, false, sizeof(sg) > 1 },	\
-	{ label ", coherent" sg, attr, true, sizeof(sg) > 1 }
+#define IGNORE_CACHELINES	DMA_ATTR_DEBUGGING_IGNORE_CACHELINES
 
 static const struct attr_case attr_cases[] = {
-	ATTR_ROWS("no attribute", 0, ""),
-	ATTR_ROWS("no attribute", 0, ", sg"),
-	ATTR_ROWS("IGNORE_CACHELINES", DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, ""),
-	ATTR_ROWS("IGNORE_CACHELINES", DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, ", sg"),
-	ATTR_ROWS("REQUIRE_COHERENT", DMA_ATTR_REQUIRE_COHERENT, ""),
-	ATTR_ROWS("REQUIRE_COHERENT", DMA_ATTR_REQUIRE_COHERENT, ", sg"),
+	{ "no attribute, non-coherent", 0, false, false },
+	{ "no attribute, coherent", 0, true, false },
+	{ "no attribute, non-coherent, sg", 0, false, true },
+	{ "no attribute, coherent, sg", 0, true, true },
+	{ "IGNORE_CACHELINES, non-coherent", IGNORE_CACHELINES, false, false },
+	{ "IGNORE_CACHELINES, coherent", IGNORE_CACHELINES, true, false },
+	{ "IGNORE_CACHELINES, non-coherent, sg", IGNORE_CACHELINES, false, true },
+	{ "IGNORE_CACHELINES, coherent, sg", IGNORE_CACHELINES, true, true },
+	{ "REQUIRE_COHERENT, non-coherent", DMA_ATTR_REQUIRE_COHERENT, false, false },
+	{ "REQUIRE_COHERENT, coherent", DMA_ATTR_REQUIRE_COHERENT, true, false },
+	{ "REQUIRE_COHERENT, non-coherent, sg", DMA_ATTR_REQUIRE_COHERENT, false, true },
+	{ "REQUIRE_COHERENT, coherent, sg", DMA_ATTR_REQUIRE_COHERENT, true, true },
 	/* MMIO has no scatterlist form: dma_map_resource() maps it. */
-	ATTR_ROWS("MMIO", DMA_ATTR_MMIO, ""),
+	{ "MMIO, non-coherent", DMA_ATTR_MMIO, false, false },
+	{ "MMIO, coherent", DMA_ATTR_MMIO, true, false },
 };
 
 static void attr_case_desc(const struct attr_case *c, char *desc)
