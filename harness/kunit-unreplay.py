@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Drop printk's replayed messages from a KUnit console log (stdin to
-stdout): the line "** replaying previous printk message **" and, after it,
-the copy of a message already printed. printk replays a message when a CPU
-takes the console over from another (after a WARN, say); KTAP then shows a
-test result twice, which kunit.py reads as a result out of order."""
+stdout). printk replays a message when a CPU takes the console over from
+another (after a WARN, say): it prints "** replaying previous printk
+message **" and the message again, whole, while the first copy may have
+been cut short. KTAP then shows a test result twice, or a truncated one,
+which kunit.py reads as a result out of order. Keep one whole copy: the
+replayed line replaces the recent line it repeats or completes."""
 import sys
 
 MARK = "** replaying previous printk message **"
-seen = []
+out = []
 replay = False
 for line in sys.stdin:
     if MARK in line:
@@ -15,8 +17,12 @@ for line in sys.stdin:
         continue
     if replay:
         replay = False
-        # the copy repeats a recent message: drop it
-        if line.strip() and line.strip() in seen:
-            continue
-    sys.stdout.write(line)
-    seen = (seen + [line.strip()])[-8:]
+        whole = line.rstrip("\n")
+        # the first copy: the same message, or its beginning
+        for i in range(len(out) - 1, max(-1, len(out) - 9), -1):
+            first = out[i].rstrip("\n")
+            if first.strip() and whole.startswith(first):
+                del out[i]
+                break
+    out.append(line)
+sys.stdout.write("".join(out))
