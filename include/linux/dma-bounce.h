@@ -65,7 +65,9 @@ enum dma_bounce_reason {
  *
  * A misaligned mapping that the size rule of v6.5 would map in place is
  * then mapped in place, as that rule maps it: bouncing by misalignment
- * never turns a mapping that succeeds without it into a failure.
+ * never turns a mapping that succeeds without it into a failure. A mapping
+ * whose caller keeps the shared lines clean (%DMA_BOUNCE_FALLBACK_ATTR) is
+ * made in place whatever that rule would do.
  */
 enum dma_bounce_fallback {
 	DMA_BOUNCE_FALLBACK_NONE,
@@ -300,11 +302,6 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 		return DMA_BOUNCE_NONE;
 
 	/*
-	 * Without a swiotlb pool kmalloc() keeps cache line alignment (see
-	 * __kmalloc_minalign()), so only memory laid out by the caller can be
-	 * misaligned here: map it in place, as before v6.5, and say so.
-	 */
-	/*
 	 * The caller guarantees that the CPU does not dirty the lines this
 	 * mapping shares while the device owns them, and that every mapping
 	 * sharing them says so too: cache maintenance then loses nothing.
@@ -318,6 +315,11 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 		return DMA_BOUNCE_NONE;
 	}
 
+	/*
+	 * Without a swiotlb pool kmalloc() keeps cache line alignment (see
+	 * __kmalloc_minalign()), so only memory laid out by the caller can be
+	 * misaligned here: map it in place, as before v6.5, and say so.
+	 */
 	if (IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) &&
 	    unlikely(!is_swiotlb_active(dev))) {
 		dma_bounce_fallback(dev, phys, size, dir, reason,
