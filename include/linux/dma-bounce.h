@@ -260,6 +260,20 @@ static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 }
 
 /**
+ * dma_bounce_attempt_attrs - the attributes to try a bounce with
+ * @attrs: the mapping's DMA_ATTR_* flags
+ * @optional: dma_bounce_is_optional() of the mapping
+ *
+ * A bounce that may give way must not warn that swiotlb is full: the
+ * mapping is then made in place, and reported as a fallback instead.
+ */
+static inline unsigned long dma_bounce_attempt_attrs(unsigned long attrs,
+						     bool optional)
+{
+	return optional ? attrs | DMA_ATTR_NO_WARN : attrs;
+}
+
+/**
  * dma_bounce_fallback_cause - should a bounce give way before it is tried?
  * @dev: the device, with a swiotlb pool
  * @bounce_len: how many bytes the bounce takes from swiotlb
