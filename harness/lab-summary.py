@@ -29,6 +29,10 @@ def load(run_dir):
             if key == "integrity":
                 fields = dict(kv.split("=") for kv in value.split()[1:])
                 integrity[value.split()[0]] = fields
+            elif key == "rx_packets":
+                # one line per NIC: driver, PCI device, frames received
+                driver, device, count = value.split()
+                facts.setdefault("rx", {})[device] = (driver, int(count))
             else:
                 facts[key] = value
     path = os.path.join(run_dir, "drivers.csv")
@@ -223,6 +227,56 @@ def sg_totals(counter):
     return lists, entries, segs, split
 
 
+def device_counters(run_dir):
+    """{device: row of dma_bounce/stats} of the run's bounce-mode devices"""
+    rows = {}
+    path = os.path.join(run_dir, "stats.txt")
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        header = f.readline().split()
+        for line in f:
+            fields = line.split()
+            if len(fields) == len(header):
+                rows[fields[0]] = dict(zip(header, fields))
+    return rows
+
+
+def receive(runs, runs_dir, out, problems):
+    """Each NIC's frames received beside its device's inbound mappings and
+    bounces. A NIC maps a receive buffer per frame (and per ring slot at
+    open); under misaligned, a NIC whose buffers come from the skb layer's
+    fragment caches must bounce none of them (issue: network receive)."""
+    out("network receive (boot, workload and sustained phase)")
+    out("%-10s %-14s %-18s %10s %9s %9s  %s" % (
+        "driver", "device", "run", "rx frames", "inbound", "bounces",
+        "reasons"))
+    rows = []
+    for name, run in runs.items():
+        stats = device_counters(os.path.join(runs_dir, name))
+        for device, (driver, frames) in sorted(run.facts.get("rx", {}).items()):
+            st = stats.get(device)
+            if not st or st["mode"] != "bounce":
+                continue
+            bounces = sum(int(st.get(r, 0)) for r in REASONS)
+            reasons = ",".join("%s:%s" % (r, st[r]) for r in REASONS
+                               if int(st.get(r, 0))) or "-"
+            rows.append((driver, device, name, frames, int(st["inbound"]),
+                         bounces, reasons))
+            # virtio-net maps its own buffers (and its control queue's
+            # small ones); e1000e and e1000 take theirs from the skb layer
+            if (run.facts.get("policy") == "misaligned" and
+                    driver != "virtio_net" and bounces):
+                problems.append("%s: %s (%s) bounced %d of %d inbound "
+                                "mappings for %d received frames (%s)" %
+                                (name, driver, device, bounces,
+                                 int(st["inbound"]), frames, reasons))
+    for r in sorted(rows, key=lambda r: (r[0], r[1], ORDER.index(r[2])
+                                         if r[2] in ORDER else 99)):
+        out("%-10s %-14s %-18s %10d %9d %9d  %s" % r)
+    out()
+
+
 def sustained(runs, out, problems):
     """Refusals and fallbacks of each run (boot, workload and the sustained
     phase), and the DMA segments of the sustained phase's scatterlists;
@@ -361,6 +415,7 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
                 out("  " + line)
             out()
     out()
+    receive(runs, runs_dir, out, problems)
     sustained(runs, out, problems)
     out("per run")
     out("%-18s %10s %12s %12s %10s %10s %12s" % (

@@ -101,8 +101,10 @@ lab_boot_once() {
 		-drive "file=$LAB/usb.img,if=none,format=raw,id=usb" \
 		-device usb-storage,bus=xhci.0,port=1.2,drive=usb \
 		-netdev hubport,id=n0,hubid=0 -netdev hubport,id=n1,hubid=0 \
+		-netdev hubport,id=n2,hubid=0 \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,$iommu" \
 		-device e1000e,netdev=n1,mac=52:54:00:00:00:02 \
+		-device e1000,netdev=n2,mac=52:54:00:00:00:03 \
 		</dev/null >"$log" 2>&1 &
 	local qemu=$! status=0
 	# progress: what the guest reports, as it reports it

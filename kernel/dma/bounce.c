@@ -11,6 +11,7 @@
 #include <linux/dma-bounce.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/page_frag_cache.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -219,6 +220,24 @@ static struct page *dma_bounce_normal_page(phys_addr_t phys)
 	return page;
 }
 
+/*
+ * Is the line that holds @phys in a page fragment that owns whole lines?
+ * Such fragments start and end on SMP_CACHE_BYTES boundaries, so a DMA
+ * line of at most that size holds bytes of one fragment only: those of the
+ * driver that allocated it and maps part of it. For an skb head, the rest
+ * of the line is its headroom or tailroom, which nobody writes while the
+ * driver holds the buffer for receive; its skb_shared_info starts a line.
+ */
+static bool dma_line_in_own_frag(phys_addr_t phys, unsigned int line)
+{
+	struct page *page;
+
+	if (line > SMP_CACHE_BYTES)
+		return false;
+	page = dma_bounce_normal_page(phys);
+	return page && page_frag_owns_lines(page);
+}
+
 /**
  * __dma_misalignment - dma_misalignment() for a mapping of partial lines
  * @phys: the first byte of the mapping
@@ -231,6 +250,7 @@ static struct page *dma_bounce_normal_page(phys_addr_t phys)
 enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 					  unsigned int line)
 {
+	phys_addr_t last = phys + size - 1;
 	struct page *page;
 
 	/* A zero-length mapping touches no cache line at all. */
@@ -242,13 +262,27 @@ enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 	if (!page)
 		return DMA_BOUNCE_NONE;
 
+	/* A length that wraps around ends in nothing the mapper owns. */
+	if (unlikely(last < phys))
+		return phys & (line - 1) ? DMA_BOUNCE_HEAD : DMA_BOUNCE_TAIL;
+
 	/*
 	 * The bytes before @phys in its line belong to someone else, or to
 	 * other fields of the same object: invalidating the line on unmap
-	 * would discard what the CPU wrote there in the meantime.
+	 * would discard what the CPU wrote there in the meantime. Unless
+	 * the line lies in the mapper's own line-owning page fragment.
 	 */
-	if (phys & (line - 1))
-		return DMA_BOUNCE_HEAD;
+	if (phys & (line - 1)) {
+		if (!dma_line_in_own_frag(phys, line))
+			return DMA_BOUNCE_HEAD;
+		if (!((last + 1) & (line - 1)) || dma_line_in_own_frag(last, line))
+			return DMA_BOUNCE_NONE;
+		return DMA_BOUNCE_TAIL;
+	}
+
+	/* A receive buffer in a fragment that owns whole lines, such as an skb head. */
+	if (dma_line_in_own_frag(last, line))
+		return DMA_BOUNCE_NONE;
 
 	/*
 	 * The mapping starts a line but ends inside one. That is safe only

@@ -7,6 +7,7 @@
 #include <linux/gfp.h>
 #include <linux/page_frag_cache.h>
 #include <linux/scatterlist.h>
+#include <linux/skbuff.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <trace/events/dma_bounce.h>
@@ -694,7 +695,7 @@ enum rule_mem {
 	RULE_HWCACHE,	/* SLAB_HWCACHE_ALIGN cache of 40-byte objects */
 	RULE_SENSE,	/* mergeable SLAB_HWCACHE_ALIGN cache of 96-byte objects */
 	RULE_PAGES,	/* alloc_pages_exact(alloc) */
-	RULE_FRAG,	/* page_frag_alloc(alloc), a network receive buffer */
+	RULE_FRAG,	/* page_frag_alloc(alloc), a cache that owns no lines */
 };
 
 /* How the two rules differ on a row; Documentation explains each. */
@@ -1220,6 +1221,193 @@ static struct kunit_suite bounce_mapping_suite = {
 	.test_cases = bounce_mapping_cases,
 };
 
+/*
+ * Network receive buffers. Drivers map the frame length, rarely a multiple
+ * of the line, at the start of the data of an skb head or of a fragment
+ * they build an skb around after the transfer. Both come from page fragment
+ * caches whose fragments own whole lines: the rest of the first and last
+ * lines is the buffer's own headroom and tailroom, and the mapping stays in
+ * place. Heads from kmalloc() (too small or too large for the caches) and
+ * fragments of a cache that owns no lines are still bounced.
+ */
+enum rx_mem {
+	RX_SKB,		/* __netdev_alloc_skb(GFP_ATOMIC), mapped at skb->data */
+	RX_SKB_KERNEL,	/* the same with GFP_KERNEL: a ring filled at open */
+	RX_SKB_RESERVED,	/* the same with 2 bytes reserved (NET_IP_ALIGN) */
+	RX_NETDEV_FRAG,	/* netdev_alloc_frag(), mapped at +NET_SKB_PAD */
+	RX_LINES_FRAG,	/* page_frag_alloc_lines() from the test's own cache */
+	RX_PLAIN_FRAG,	/* page_frag_alloc() from the test's own cache */
+};
+
+struct rx_case {
+	const char *name;
+	enum rx_mem mem;
+	unsigned int len;
+	bool head_frag;		/* the buffer is a line-owning fragment */
+	enum dma_bounce_reason want;
+};
+
+static const struct rx_case rx_cases[] = {
+	{ "skb head, 1522-byte frame", RX_SKB, 1522, true, DMA_BOUNCE_NONE },
+	{ "skb head, 1000-byte buffer", RX_SKB, 1000, true, DMA_BOUNCE_NONE },
+	{ "skb head at open (GFP_KERNEL)", RX_SKB_KERNEL, 1522, true, DMA_BOUNCE_NONE },
+	{ "skb head, data at +2", RX_SKB_RESERVED, 1522, true, DMA_BOUNCE_NONE },
+	{ "skb head of a 100-byte buffer (kmalloc)", RX_SKB, 100, false, DMA_BOUNCE_TAIL },
+	{ "skb head of a 9018-byte frame (kmalloc)", RX_SKB, 9018, false, DMA_BOUNCE_TAIL },
+	{ "netdev_alloc_frag(), 1522 bytes", RX_NETDEV_FRAG, 1522, true, DMA_BOUNCE_NONE },
+	{ "line-owning cache, 1522 bytes", RX_LINES_FRAG, 1522, true, DMA_BOUNCE_NONE },
+	{ "line-owning cache, 60 bytes", RX_LINES_FRAG, 60, true, DMA_BOUNCE_NONE },
+	{ "plain page_frag cache, 1522 bytes", RX_PLAIN_FRAG, 1522, false, DMA_BOUNCE_TAIL },
+};
+
+static void rx_case_desc(const struct rx_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+
+KUNIT_ARRAY_PARAM(rx, rx_cases, rx_case_desc);
+
+struct rx_frag {
+	struct page_frag_cache nc;
+	bool own_cache;
+	void *frag;
+};
+
+static void free_rx_frag(void *data)
+{
+	struct rx_frag *f = data;
+
+	page_frag_free(f->frag);
+	if (f->own_cache)
+		page_frag_cache_drain(&f->nc);
+}
+
+#if IS_ENABLED(CONFIG_NET)
+KUNIT_DEFINE_ACTION_WRAPPER(kfree_skb_action, kfree_skb, struct sk_buff *);
+
+/* An skb as a driver allocates it for receive: its data, where the device writes. */
+static void *alloc_rx_skb(struct kunit *test, const struct rx_case *c)
+{
+	gfp_t gfp = c->mem == RX_SKB_KERNEL ? GFP_KERNEL : GFP_ATOMIC;
+	struct sk_buff *skb;
+
+	skb = __netdev_alloc_skb(NULL, c->len + 2, gfp);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kfree_skb_action, skb), 0);
+	KUNIT_EXPECT_EQ_MSG(test, (bool)skb->head_frag, c->head_frag,
+			    "%s: the head of a %u-byte skb %s a page fragment",
+			    c->name, c->len, skb->head_frag ? "is" : "is not");
+	if (c->mem == RX_SKB_RESERVED)
+		skb_reserve(skb, 2);
+	return skb->data;
+}
+
+static void *alloc_netdev_frag(unsigned int fragsz)
+{
+	return netdev_alloc_frag(fragsz);
+}
+#else
+static void *alloc_rx_skb(struct kunit *test, const struct rx_case *c)
+{
+	kunit_skip(test, "built without CONFIG_NET");
+	return NULL;
+}
+
+static void *alloc_netdev_frag(unsigned int fragsz)
+{
+	return NULL;
+}
+#endif
+
+/* The receive buffer of a row, freed when the test ends: where the device writes. */
+static void *alloc_rx_buffer(struct kunit *test, const struct rx_case *c)
+{
+	unsigned int fragsz = SKB_HEAD_ALIGN(NET_SKB_PAD + c->len);
+	struct rx_frag *f;
+
+	if (c->mem == RX_SKB || c->mem == RX_SKB_KERNEL || c->mem == RX_SKB_RESERVED)
+		return alloc_rx_skb(test, c);
+	if (c->mem == RX_NETDEV_FRAG && !IS_ENABLED(CONFIG_NET))
+		kunit_skip(test, "built without CONFIG_NET");
+
+	f = test_kmalloc(test, sizeof(*f), GFP_KERNEL | __GFP_ZERO);
+	if (c->mem == RX_NETDEV_FRAG) {
+		f->frag = alloc_netdev_frag(fragsz);
+	} else {
+		f->own_cache = true;
+		page_frag_cache_init(&f->nc);
+		f->frag = c->mem == RX_LINES_FRAG ?
+			  page_frag_alloc_lines(&f->nc, fragsz, GFP_KERNEL) :
+			  page_frag_alloc(&f->nc, fragsz, GFP_KERNEL);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, f->frag);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, free_rx_frag, f), 0);
+	return f->frag + NET_SKB_PAD;
+}
+
+static void bounce_receive_buffer(struct kunit *test)
+{
+	const struct rx_case *c = test->param_value;
+	unsigned int line = dma_bounce_line_size;
+	enum dma_bounce_reason ours, booted;
+	struct device *dev;
+	bool size_rule, bounced;
+	phys_addr_t phys;
+	dma_addr_t dma;
+	u8 *buf;
+
+	dev = noncoherent_test_device(test);
+	if (line > SMP_CACHE_BYTES)
+		kunit_skip(test, "DMA lines of %u bytes are longer than the %d that fragments own",
+			   line, SMP_CACHE_BYTES);
+	buf = alloc_rx_buffer(test, c);
+	if (!buf)
+		return;
+	phys = virt_to_phys(buf);
+	KUNIT_EXPECT_EQ_MSG(test, page_frag_owns_lines(virt_to_page(buf)), c->head_frag,
+			    "%s: page_frag_owns_lines()", c->name);
+
+	ours = dma_bounce_decide(DMA_BOUNCE_POLICY_MISALIGNED, dev, phys, c->len,
+				 DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ_MSG(test, ours, c->want,
+			    "%s: %u bytes at line offset %lu: %s, expected %s", c->name,
+			    c->len, (unsigned long)(phys & (line - 1)),
+			    dma_bounce_reason_name(ours), dma_bounce_reason_name(c->want));
+
+	/* A longer line than the fragments own reaches past them. */
+	if (c->head_frag)
+		KUNIT_EXPECT_NE_MSG(test, __dma_misalignment(phys, c->len, 2 * SMP_CACHE_BYTES),
+				    DMA_BOUNCE_NONE, "%s with %d-byte lines", c->name,
+				    2 * SMP_CACHE_BYTES);
+
+	/* Under the policy booted, the receive mapping is made as decided. */
+	booted = dma_bounce_decide(dma_bounce_get_policy(), dev, phys, c->len,
+				   DMA_FROM_DEVICE, 0);
+	dma = test_map_single(test, dev, buf, c->len, DMA_FROM_DEVICE);
+	bounced = is_bounced(dev, dma);
+	test_unmap_single(test, dev, dma);
+	if (booted == DMA_BOUNCE_NONE)
+		KUNIT_EXPECT_FALSE_MSG(test, bounced, "%s: bounced under dma_bounce=%s",
+				       c->name,
+				       dma_bounce_policy_name(dma_bounce_get_policy()));
+
+	size_rule = dma_bounce_decide(DMA_BOUNCE_POLICY_KMALLOC, dev, phys, c->len,
+				      DMA_FROM_DEVICE, 0);
+	kunit_info(test, "receive: %-40s len=%-5u size-rule=%-7s ours=%-7s booted=%s\n",
+		   c->name, c->len, size_rule ? "bounce" : "inplace",
+		   ours ? "bounce" : "inplace", bounced ? "bounced" : "in place");
+}
+
+static struct kunit_case bounce_receive_cases[] = {
+	KUNIT_CASE_PARAM(bounce_receive_buffer, rx_gen_params),
+	{}
+};
+
+static struct kunit_suite bounce_receive_suite = {
+	.name = "dma_bounce_receive",
+	.test_cases = bounce_receive_cases,
+};
+
 struct parse_case {
 	const char *str;
 	int ret;
@@ -1327,7 +1515,8 @@ static struct kunit_suite bounce_policy_suite = {
 };
 
 kunit_test_suites(&bounce_decision_suite, &bounce_size_rule_suite,
-		  &bounce_mapping_suite, &bounce_policy_suite);
+		  &bounce_mapping_suite, &bounce_receive_suite,
+		  &bounce_policy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for bounce-on-misalignment DMA");
 MODULE_LICENSE("GPL");
