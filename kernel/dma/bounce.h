@@ -84,11 +84,22 @@ void dma_bounce_stats_enable(bool enable);
 int dma_bounce_parse_audit(const char *str, unsigned int *line);
 void dma_bounce_set_audit(unsigned int line);
 unsigned int dma_bounce_audit_line(void);
+long dma_bounce_stats_uncounted(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct dma_bounce_dev;
+struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev);
+#endif
 
 static inline bool dma_bounce_stats_enabled(void)
 {
 	return static_key_enabled(&dma_bounce_stats_key);
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
+
+#if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_SWIOTLB)
+int swiotlb_dev_test_pool(struct device *dev, unsigned long nslabs);
+void swiotlb_dev_test_pool_free(struct device *dev);
+#endif
 
 #endif /* _KERNEL_DMA_BOUNCE_H */

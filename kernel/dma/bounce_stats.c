@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) "dma-bounce: " fmt
 
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -24,8 +25,10 @@
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -73,15 +76,31 @@ static LIST_HEAD(dma_bounce_dead);
 /* Mappings not counted because the statistics could not be allocated. */
 static atomic_long_t dma_bounce_uncounted;
 
+/*
+ * A device whose counters could not be allocated points here, and its
+ * mappings go uncounted until the next attempt is due: one a second for
+ * all such devices, so that a system short of memory is not asked for two
+ * atomic allocations on every mapping for the sake of statistics.
+ */
+static struct dma_bounce_dev dma_bounce_unavailable;
+static unsigned long dma_bounce_retry_at;
+
+static bool dma_bounce_dev_counted(const struct dma_bounce_dev *bd)
+{
+	return bd && bd != &dma_bounce_unavailable;
+}
+
 static void dma_bounce_files_sync(struct work_struct *work);
 static struct dentry *dma_bounce_devices_dir;
 static DECLARE_WORK(dma_bounce_files_work, dma_bounce_files_sync);
 
-static struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
+VISIBLE_IF_KUNIT struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 {
 	const char *name = dev_name(dev);
 	size_t len = strlen(name) + 1;
 	struct dma_bounce_dev *bd;
+
+	KUNIT_STATIC_STUB_REDIRECT(dma_bounce_dev_alloc, dev);
 
 	/* The first mapping may well be made in atomic context. */
 	bd = kzalloc(struct_size(bd, name, len), GFP_ATOMIC | __GFP_NOWARN);
@@ -99,6 +118,7 @@ static struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 	strscpy(bd->name, name, len);
 	return bd;
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_dev_alloc);
 
 static void dma_bounce_dev_free(struct dma_bounce_dev *bd)
 {
@@ -108,34 +128,54 @@ static void dma_bounce_dev_free(struct dma_bounce_dev *bd)
 
 static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
 {
+	/* Dependency-ordered against the release below, as rcu_dereference(). */
 	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
 	struct dma_bounce_dev *new;
 	unsigned long flags;
 
-	if (likely(bd))
+	if (likely(dma_bounce_dev_counted(bd)))
 		return bd;
+	if (bd && time_before(jiffies, READ_ONCE(dma_bounce_retry_at)))
+		return NULL;
 
 	new = dma_bounce_dev_alloc(dev);
-	if (!new)
-		return NULL;
 
 	/* Two CPUs may race to make the first mapping: one allocation wins. */
 	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
 	bd = dev->dma_bounce;
-	if (!bd) {
-		bd = new;
-		list_add_tail(&bd->node, &dma_bounce_devs);
-		WRITE_ONCE(dev->dma_bounce, bd);
-		new = NULL;
+	if (!dma_bounce_dev_counted(bd)) {
+		if (new) {
+			bd = new;
+			list_add_tail(&bd->node, &dma_bounce_devs);
+			/* The counters are zeroed before anyone can see them. */
+			smp_store_release(&dev->dma_bounce, bd);
+			new = NULL;
+		} else {
+			bd = NULL;
+			WRITE_ONCE(dev->dma_bounce, &dma_bounce_unavailable);
+			WRITE_ONCE(dma_bounce_retry_at, jiffies + HZ);
+		}
 	}
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 
 	if (new)
 		dma_bounce_dev_free(new);
-	else
+	else if (bd)
 		schedule_work(&dma_bounce_files_work);
 	return bd;
 }
+
+/**
+ * dma_bounce_stats_uncounted - mappings not counted for want of memory
+ *
+ * Return: how many inbound mappings went uncounted since the last reset of
+ * the table, because their device's counters could not be allocated.
+ */
+long dma_bounce_stats_uncounted(void)
+{
+	return atomic_long_read(&dma_bounce_uncounted);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_uncounted);
 
 /**
  * __dma_bounce_count - count an inbound mapping to a non-coherent device
@@ -273,7 +313,7 @@ int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats)
 	memset(stats, 0, sizeof(*stats));
 	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
 	bd = dev->dma_bounce;
-	if (bd) {
+	if (dma_bounce_dev_counted(bd)) {
 		dma_bounce_dev_read(bd, stats);
 		ret = 0;
 	}
@@ -291,7 +331,7 @@ void dma_bounce_stats_reset(struct device *dev)
 	unsigned long flags;
 
 	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
-	if (dev->dma_bounce)
+	if (dma_bounce_dev_counted(dev->dma_bounce))
 		dma_bounce_dev_reset(dev->dma_bounce);
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 }
@@ -315,8 +355,10 @@ void dma_bounce_stats_release(struct device *dev)
 
 	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
 	bd = dev->dma_bounce;
-	if (bd) {
-		dev->dma_bounce = NULL;
+	dev->dma_bounce = NULL;
+	if (!dma_bounce_dev_counted(bd)) {
+		bd = NULL;
+	} else {
 		bd->dev = NULL;
 		list_move_tail(&bd->node, &dma_bounce_dead);
 	}
@@ -405,7 +447,8 @@ int dma_bounce_parse_audit(const char *str, unsigned int *line)
 	}
 	if (kstrtouint(str, 0, &val))
 		return -EINVAL;
-	if (val && (val < 8 || val > PAGE_SIZE || !is_power_of_2(val)))
+	/* No cache line is longer than 4 KiB, whatever the page size. */
+	if (val && (val < 8 || val > SZ_4K || !is_power_of_2(val)))
 		return -EINVAL;
 
 	*line = val;
@@ -421,11 +464,16 @@ EXPORT_SYMBOL_IF_KUNIT(dma_bounce_parse_audit);
  */
 void dma_bounce_set_audit(unsigned int line)
 {
+	static DEFINE_MUTEX(lock);
+
+	/* Concurrent writers leave the line and the key of the last one. */
+	mutex_lock(&lock);
 	WRITE_ONCE(dma_bounce_audit_bytes, line);
 	if (line)
 		static_branch_enable(&dma_bounce_audit_key);
 	else
 		static_branch_disable(&dma_bounce_audit_key);
+	mutex_unlock(&lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_audit);
 

@@ -288,9 +288,11 @@ static void bench_report_decision(struct kunit *test, struct device *dev,
 static void bench_policy_cost(struct kunit *test)
 {
 	struct device *dev = noncoherent_test_device(test);
-	struct scatterlist sgl[BENCH_SG_ENTRIES];
+	struct scatterlist *sgl = kunit_kcalloc(test, BENCH_SG_ENTRIES, sizeof(*sgl),
+						GFP_KERNEL);
 	int i, j;
 
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
 	for (i = 0; i < ARRAY_SIZE(bench_buffers); i++) {
 		const struct bench_buffer *b = &bench_buffers[i];
 		struct bench_mapping m = {

@@ -2,6 +2,9 @@
 /*
  * KUnit tests for the per-device bounce counters and audit mode.
  */
+#include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/string.h>
@@ -64,9 +67,10 @@ static void stats_scatterlist(struct kunit *test)
 	unsigned int line = dma_get_cache_alignment();
 	u8 *buf = test_kmalloc(test, 8 * line, GFP_KERNEL);
 	u64 want[DMA_BOUNCE_NR_STATS] = {};
-	struct scatterlist sgl[3];
+	struct scatterlist *sgl = kunit_kcalloc(test, 3, sizeof(*sgl), GFP_KERNEL);
 	int nents;
 
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
 	sg_init_table(sgl, 3);
 	sg_set_buf(&sgl[0], buf, line);			/* in place */
 	sg_set_buf(&sgl[1], buf + 2 * line + 8, 40);	/* head */
@@ -119,10 +123,11 @@ static void stats_refused(struct kunit *test)
 	dma_addr_t *dma;
 	u8 *buf;
 
+	test_own_swiotlb_pool(test, dev, 64);
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	bounced = fill_swiotlb(test, dev, buf, dma, max);
-	KUNIT_ASSERT_LT(test, bounced, max);
 	unmap_all(dev, dma, bounced);
+	KUNIT_ASSERT_LT(test, bounced, max);
 
 	want[DMA_BOUNCE_STAT_SEEN] = bounced + 1;
 	want[DMA_BOUNCE_STAT_HEAD] = bounced;
@@ -185,13 +190,25 @@ struct stats_thread {
 	struct completion done;
 };
 
+/* Wait, once done, for the stop action of the test that owns the thread. */
+static int stats_thread_park(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
 static int stats_thread_fn(void *data)
 {
 	struct stats_thread *t = data;
 	dma_addr_t dma;
 	int i;
 
-	for (i = 0; i < STATS_THREAD_MAPPINGS; i++) {
+	for (i = 0; i < STATS_THREAD_MAPPINGS && !kthread_should_stop(); i++) {
 		dma = dma_map_single(t->dev, t->buf + 8, 40, DMA_FROM_DEVICE);
 		if (dma_mapping_error(t->dev, dma)) {
 			t->errors++;
@@ -201,38 +218,200 @@ static int stats_thread_fn(void *data)
 		cond_resched();
 	}
 	complete(&t->done);
-	return 0;
+	return stats_thread_park();
 }
 
-/* Two threads, on two CPUs when there are two, lose no count. */
+static void stats_thread_stop(void *data)
+{
+	struct task_struct *task = data;
+
+	kthread_stop(task);
+	put_task_struct(task);
+}
+
+/*
+ * Start @fn(@data) on the @i-th online CPU, stopped whatever way the test
+ * ends, before anything it uses is freed: allocate that before calling.
+ */
+static void stats_start_thread(struct kunit *test, int (*fn)(void *), void *data,
+			       int i)
+{
+	struct task_struct *task;
+	int cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
+
+	task = kthread_create_on_cpu(fn, data, cpu, "dma-bounce-test/%u");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "thread %d: %ld", i, PTR_ERR(task));
+	get_task_struct(task);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_thread_stop, task), 0);
+	wake_up_process(task);
+}
+
+/* A thread per online CPU, at least two, lose no count. */
 static void stats_concurrent(struct kunit *test)
 {
 	struct device *dev = stats_test_device(test);
+	int n = max(2U, num_online_cpus()), i;
 	struct stats_thread *t;
-	struct task_struct *task;
-	int i;
 
-	t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	t = kunit_kcalloc(test, n, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		t[i].dev = dev;
 		t[i].buf = test_kmalloc(test, 256, GFP_KERNEL);
 		init_completion(&t[i].done);
-		task = kthread_create(stats_thread_fn, &t[i], "dma-bounce-stats/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-		if (num_online_cpus() > 1)
-			kthread_bind(task, i % num_online_cpus());
-		wake_up_process(task);
 	}
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&t[i].done);
+	for (i = 0; i < n; i++)
+		stats_start_thread(test, stats_thread_fn, &t[i], i);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&t[i].done, 300 * HZ),
+				      "thread %d did not finish in 300 s", i);
 		KUNIT_EXPECT_EQ_MSG(test, t[i].errors, 0, "thread %d: mapping errors", i);
 	}
 
-	expect_mappings(test, dev, 2 * STATS_THREAD_MAPPINGS, DMA_BOUNCE_HEAD, 40,
-			num_online_cpus() > 1 ? "two threads on two CPUs" :
-						"two threads on one CPU");
+	expect_mappings(test, dev, n * STATS_THREAD_MAPPINGS, DMA_BOUNCE_HEAD, 40,
+			num_online_cpus() > 1 ? "a thread per CPU" : "threads on one CPU");
+}
+
+/*
+ * The first mapping of a device allocates its counters, published to
+ * threads that map at the same moment: a thread per online CPU maps once
+ * on a fresh device, released together, round after round.
+ */
+#define RACE_ROUNDS	1000
+
+struct race {
+	struct device *dev;	/* this round's device */
+	u8 *buf;
+	atomic_t round;		/* bumped to release the threads */
+	atomic_t done;		/* threads that mapped in this round */
+	atomic_t errors;
+	int threads;
+};
+
+static int race_thread_fn(void *data)
+{
+	struct race *r = data;
+	int seen = 0, now;
+	dma_addr_t dma;
+
+	while (!kthread_should_stop()) {
+		now = atomic_read_acquire(&r->round);
+		if (now == seen) {
+			cpu_relax();
+			cond_resched();
+			continue;
+		}
+		seen = now;
+		dma = dma_map_single(r->dev, r->buf + 8, 40, DMA_FROM_DEVICE);
+		if (dma_mapping_error(r->dev, dma))
+			atomic_inc(&r->errors);
+		else
+			dma_unmap_single(r->dev, dma, 40, DMA_FROM_DEVICE);
+		atomic_inc_return_release(&r->done);
+	}
+	return 0;
+}
+
+static void stats_first_mapping_race(struct kunit *test)
+{
+	struct dma_bounce_stats got;
+	struct race *r;
+	int round, i, wrong = 0;
+
+	stats_test_device(test);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->buf = test_kmalloc(test, 256, GFP_KERNEL);
+	r->threads = max(2U, num_online_cpus());
+	for (i = 0; i < r->threads; i++)
+		stats_start_thread(test, race_thread_fn, r, i);
+
+	for (round = 1; round <= RACE_ROUNDS; round++) {
+		struct device *dev = test_dma_device(test, "dma-bounce-race", false);
+
+		r->dev = dev;
+		atomic_set(&r->done, 0);
+		atomic_set_release(&r->round, round);
+		while (atomic_read_acquire(&r->done) < r->threads)
+			cond_resched();
+
+		if (dma_bounce_stats_read(dev, &got) ||
+		    got.count[DMA_BOUNCE_STAT_SEEN] != r->threads ||
+		    got.count[DMA_BOUNCE_STAT_HEAD] != r->threads) {
+			if (!wrong++)
+				kunit_info(test, "round %d: inbound %llu head %llu, expected %d each\n",
+					   round, got.count[DMA_BOUNCE_STAT_SEEN],
+					   got.count[DMA_BOUNCE_STAT_HEAD], r->threads);
+		}
+		kunit_device_unregister(test, dev);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0, "%d of %d rounds with %d threads lost counts",
+			    wrong, RACE_ROUNDS, r->threads);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->errors), 0);
+}
+
+/*
+ * When the counters cannot be allocated, every mapping is still made, is
+ * counted as uncounted, and the allocation is not attempted again on each
+ * mapping. The allocator is replaced in this test's thread only.
+ */
+struct alloc_stub_ctx {
+	int attempts;
+};
+
+static struct dma_bounce_dev *failing_dev_alloc(struct device *dev)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct alloc_stub_ctx *ctx = test->priv;
+
+	ctx->attempts++;
+	return NULL;
+}
+
+#define ALLOC_FAIL_MAPPINGS	1000
+
+static void stats_allocation_failure(struct kunit *test)
+{
+	struct device *dev = stats_test_device(test);
+	u8 *buf = test_kmalloc(test, 256, GFP_KERNEL);
+	struct alloc_stub_ctx *ctx;
+	long before, uncounted;
+	int i, errors = 0;
+	dma_addr_t dma;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	kunit_activate_static_stub(test, dma_bounce_dev_alloc, failing_dev_alloc);
+
+	before = dma_bounce_stats_uncounted();
+	for (i = 0; i < ALLOC_FAIL_MAPPINGS; i++) {
+		dma = dma_map_single(dev, buf + 8, 40, DMA_FROM_DEVICE);
+		if (dma_mapping_error(dev, dma)) {
+			errors++;
+			continue;
+		}
+		dma_unmap_single(dev, dma, 40, DMA_FROM_DEVICE);
+	}
+	uncounted = dma_bounce_stats_uncounted() - before;
+
+	KUNIT_EXPECT_EQ_MSG(test, errors, 0, "mappings failed without counters");
+	KUNIT_EXPECT_GE_MSG(test, uncounted, ALLOC_FAIL_MAPPINGS,
+			    "uncounted grew by %ld for %d mappings", uncounted,
+			    ALLOC_FAIL_MAPPINGS);
+	/* One attempt, and one more if the loop outlasted the one-second back-off. */
+	KUNIT_EXPECT_LE_MSG(test, ctx->attempts, 2,
+			    "%d allocation attempts for %d mappings", ctx->attempts,
+			    ALLOC_FAIL_MAPPINGS);
+	KUNIT_EXPECT_EQ(test, dma_bounce_stats_read(dev, &(struct dma_bounce_stats){}),
+			-ENOENT);
+
+	/* Memory is back: after the back-off, the device is counted again. */
+	kunit_deactivate_static_stub(test, dma_bounce_dev_alloc);
+	msleep(1100);
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+	expect_mappings(test, dev, 1, DMA_BOUNCE_HEAD, 40, "first mapping after the back-off");
 }
 
 /* Audit mode: what a coherent device's mappings would do without coherence. */
@@ -371,8 +550,6 @@ static void audit_parse(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
 		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
-	if (c->line > PAGE_SIZE)
-		kunit_skip(test, "%u is larger than a page here", c->line);
 
 	ret = dma_bounce_parse_audit(c->str, &line);
 	KUNIT_EXPECT_EQ_MSG(test, ret, c->ret, "dma_bounce_audit=%s", c->str);
@@ -390,6 +567,8 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_coherent),
 	KUNIT_CASE(stats_switched_off),
 	KUNIT_CASE(stats_concurrent),
+	KUNIT_CASE_SLOW(stats_first_mapping_race),
+	KUNIT_CASE(stats_allocation_failure),
 	KUNIT_CASE_PARAM(audit_mapping, audit_gen_params),
 	KUNIT_CASE(audit_off),
 	KUNIT_CASE_PARAM(audit_parse, audit_parse_gen_params),

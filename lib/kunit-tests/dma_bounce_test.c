@@ -442,9 +442,12 @@ static void bounce_scatterlist(struct kunit *test)
 		{ c, 100, true },		/* prefix of a bigger object */
 		{ d, line, false },		/* a whole line-sized object */
 	};
-	struct scatterlist sgl[ARRAY_SIZE(segs)], *sg;
+	/* Not on the stack: a failed assert unmaps it after this returns. */
+	struct scatterlist *sgl = kunit_kcalloc(test, ARRAY_SIZE(segs), sizeof(*sgl),
+						GFP_KERNEL), *sg;
 	int i, nents;
 
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
 	sg_init_table(sgl, ARRAY_SIZE(segs));
 	for (i = 0; i < ARRAY_SIZE(segs); i++) {
 		memset(segs[i].buf, BUF_OLD, segs[i].len);
@@ -469,6 +472,9 @@ static void bounce_scatterlist(struct kunit *test)
 				      "segment %d: the device's data did not come back", i);
 }
 
+/* Slots of the pools that tests fill: their own, never the system's. */
+#define TEST_POOL_SLOTS	64
+
 static void bounce_swiotlb_exhaustion(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
@@ -476,16 +482,31 @@ static void bounce_swiotlb_exhaustion(struct kunit *test)
 	bool opt_failed, opt_bounced;
 	int first, second, max;
 	dma_addr_t *dma, opt;
+	struct device *other;
 	u8 *buf;
+
+	test_own_swiotlb_pool(test, dev, TEST_POOL_SLOTS);
 
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	first = fill_swiotlb(test, dev, buf, dma, max);
-	KUNIT_ASSERT_LT_MSG(test, first, max,
-			    "%d misaligned mappings fit in %lu slots",
-			    max, dev->dma_io_tlb_mem->nslabs);
+	if (first == max) {
+		unmap_all(dev, dma, first);
+		KUNIT_FAIL_AND_ABORT(test, "%d misaligned mappings fit in %lu slots",
+				     max, dev->dma_io_tlb_mem->nslabs);
+	}
 	KUNIT_EXPECT_GT(test, first, 0);
 	KUNIT_EXPECT_EQ(test, dma[first], DMA_MAPPING_ERROR);
 	KUNIT_EXPECT_EQ(test, dma_mapping_error(dev, dma[first]), -ENOMEM);
+
+	/* The pool was the test's own: another device still bounces. */
+	other = test_dma_device(test, "dma-bounce-other", false);
+	opt = dma_map_single(other, big + 8, 8, DMA_FROM_DEVICE);
+	opt_failed = dma_mapping_error(other, opt);
+	opt_bounced = !opt_failed && is_bounced(other, opt);
+	if (!opt_failed)
+		dma_unmap_single(other, opt, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, opt_bounced,
+			      "another device could not bounce while the test's pool was full");
 
 	/* A bounce the size rule would not make gives way: in place. */
 	opt = dma_map_single(dev, big + 8, 512, DMA_FROM_DEVICE);
@@ -632,11 +653,13 @@ static void bounce_fallback_half_pool(struct kunit *test)
 	struct device *dev = bounce_test_device(test);
 	struct fallback_capture *cap = capture_fallbacks(test, dev);
 	u8 *big = test_kmalloc(test, 1024, GFP_KERNEL);
-	unsigned long half = dev->dma_io_tlb_mem->nslabs / 2;
+	unsigned long half = TEST_POOL_SLOTS / 2;
 	bool full_bounced, room_bounced;
 	dma_addr_t *dma, opt;
 	int held, max;
 	u8 *buf;
+
+	test_own_swiotlb_pool(test, dev, TEST_POOL_SLOTS);
 
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	held = fill_swiotlb(test, dev, buf, dma, min_t(int, max, half + 8));
@@ -826,7 +849,7 @@ static void bounce_versus_size_rule(struct kunit *test)
 	const struct rule_case *c = test->param_value;
 	struct device *dev = bounce_test_device(test);
 	enum dma_bounce_reason ours;
-	struct scatterlist sg;
+	struct scatterlist *sg;
 	bool size_rule, bounced, sg_bounced;
 	enum rule_diff diff;
 	phys_addr_t phys;
@@ -880,10 +903,11 @@ static void bounce_versus_size_rule(struct kunit *test)
 	/* As a one-entry scatterlist, where it is short enough: the same outcome. */
 	if (c->len > dma_get_max_seg_size(dev))
 		goto out;
-	sg_init_one(&sg, buf + c->offset, c->len);
-	KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, &sg, 1, DMA_FROM_DEVICE), 1);
-	sg_bounced = is_bounced(dev, sg_dma_address(&sg));
-	test_unmap_sg(test, dev, &sg);
+	sg = test_kmalloc(test, sizeof(*sg), GFP_KERNEL);
+	sg_init_one(sg, buf + c->offset, c->len);
+	KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, sg, 1, DMA_FROM_DEVICE), 1);
+	sg_bounced = is_bounced(dev, sg_dma_address(sg));
+	test_unmap_sg(test, dev, sg);
 	KUNIT_EXPECT_EQ_MSG(test, sg_bounced, bounced, "%s as a scatterlist", c->name);
 out:
 

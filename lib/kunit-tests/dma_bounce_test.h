@@ -147,6 +147,24 @@ static inline struct device *bounce_test_device(struct kunit *test)
 	return noncoherent_test_device(test);
 }
 
+static inline void test_pool_free(void *dev)
+{
+	swiotlb_dev_test_pool_free(dev);
+}
+
+/*
+ * A pool of @nslabs slots for @dev alone, for tests that fill a pool or hold
+ * half of it: the system's devices keep the shared pool. Take it before the
+ * first mapping; it is freed after the last mapping the test owns.
+ */
+static inline void test_own_swiotlb_pool(struct kunit *test, struct device *dev,
+					 unsigned long nslabs)
+{
+	KUNIT_ASSERT_EQ_MSG(test, swiotlb_dev_test_pool(dev, nslabs), 0,
+			    "no memory for a pool of %lu slots", nslabs);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_pool_free, dev), 0);
+}
+
 /*
  * Room to map one more buffer than @dev's swiotlb has slots: the DMA
  * addresses in @dma, a cache line of @buf for each. Returns that number.
