@@ -261,11 +261,105 @@ static void debug_bounced_sync(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 1);
 }
 
+/* The line size dma-debug tracks: the DMA line, at least a CPU line. */
+static unsigned int debug_line(void)
+{
+	return max_t(unsigned int, dma_get_cache_alignment(), L1_CACHE_BYTES);
+}
+
+/*
+ * A line that one mapping shares with another is not judged by a mapping
+ * that was unmapped meanwhile: two small neighbours, which may share, hold
+ * the line; the first is unmapped and its dma-debug entry taken by a
+ * mapping of whole lines elsewhere, which may not share; a third small
+ * neighbour arrives. Only the live neighbour counts: no report.
+ */
+static void debug_unmapped_sharer(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, true);
+	unsigned int line = debug_line();
+	u8 *buf = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	u8 *whole = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	dma_addr_t first, second, other, third;
+	u32 before;
+
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)buf, line));
+	before = debug_dma_error_count();
+	first = test_map_single(test, dev, buf, 8, DMA_FROM_DEVICE);
+	second = test_map_single(test, dev, buf + 8, 8, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, first);
+	other = test_map_single(test, dev, whole, line, DMA_FROM_DEVICE);
+	third = test_map_single(test, dev, buf + 16, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "a small neighbour was reported after the first one was unmapped");
+
+	test_unmap_single(test, dev, third);
+	test_unmap_single(test, dev, other);
+	test_unmap_single(test, dev, second);
+	KUNIT_EXPECT_EQ(test, debug_dma_error_count() - before, 0);
+}
+
+struct merged_sg {
+	struct device *dev;
+	struct scatterlist *sgl;
+};
+
+static void merged_sg_unmap(void *data)
+{
+	struct merged_sg *m = data;
+
+	debug_dma_unmap_sg(m->dev, m->sgl, 2, DMA_FROM_DEVICE, 0);
+}
+
+/*
+ * An IOMMU may merge CPU segments into one DMA segment. dma-debug pairs
+ * DMA segment 0 with CPU segment 0: its lines are those of CPU segment 0,
+ * not of the merged length counted from it, which reaches memory the list
+ * never maps. Here, the line right after segment 0, mapped on its own.
+ */
+static void debug_merged_sg(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, true);
+	unsigned int line = debug_line();
+	u8 *a = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	u8 *b = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	struct merged_sg *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	dma_addr_t next;
+	u32 before;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->dev = dev;
+	m->sgl = kunit_kcalloc(test, 2, sizeof(*m->sgl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->sgl);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)a, line));
+	sg_init_table(m->sgl, 2);
+	sg_set_buf(&m->sgl[0], a, line);
+	sg_set_buf(&m->sgl[1], b, line);
+	/* What an IOMMU makes of them: one DMA segment of both. */
+	sg_dma_address(&m->sgl[0]) = phys_to_dma(dev, virt_to_phys(a));
+	sg_dma_len(&m->sgl[0]) = 2 * line;
+
+	before = debug_dma_error_count();
+	debug_dma_map_sg(dev, m->sgl, 2, 1, DMA_FROM_DEVICE, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, merged_sg_unmap, m), 0);
+
+	next = test_map_single(test, dev, a + line, line, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, next);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "the line after a merged segment was reported as shared with it");
+
+	kunit_release_action(test, merged_sg_unmap, m);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "unmapping the merged list was an error");
+}
+
 static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
 	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
 	KUNIT_CASE(debug_bounced_wrong_size),
 	KUNIT_CASE(debug_bounced_sync),
+	KUNIT_CASE(debug_unmapped_sharer),
+	KUNIT_CASE(debug_merged_sg),
 	{}
 };
 
