@@ -123,7 +123,7 @@ static void stats_refused(struct kunit *test)
 	dma_addr_t *dma;
 	u8 *buf;
 
-	test_own_swiotlb_pool(test, dev, 64);
+	test_own_swiotlb_pool(test, dev, TEST_POOL_SLOTS);
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	bounced = fill_swiotlb(test, dev, buf, dma, max);
 	unmap_all(dev, dma, bounced);

@@ -472,9 +472,6 @@ static void bounce_scatterlist(struct kunit *test)
 				      "segment %d: the device's data did not come back", i);
 }
 
-/* Slots of the pools that tests fill: their own, never the system's. */
-#define TEST_POOL_SLOTS	64
-
 static void bounce_swiotlb_exhaustion(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
@@ -653,13 +650,14 @@ static void bounce_fallback_half_pool(struct kunit *test)
 	struct device *dev = bounce_test_device(test);
 	struct fallback_capture *cap = capture_fallbacks(test, dev);
 	u8 *big = test_kmalloc(test, 1024, GFP_KERNEL);
-	unsigned long half = TEST_POOL_SLOTS / 2;
 	bool full_bounced, room_bounced;
 	dma_addr_t *dma, opt;
+	unsigned long half;
 	int held, max;
 	u8 *buf;
 
 	test_own_swiotlb_pool(test, dev, TEST_POOL_SLOTS);
+	half = dev->dma_io_tlb_mem->nslabs / 2;
 
 	max = swiotlb_fill_buffers(test, dev, &dma, &buf);
 	held = fill_swiotlb(test, dev, buf, dma, min_t(int, max, half + 8));

@@ -147,6 +147,9 @@ static inline struct device *bounce_test_device(struct kunit *test)
 	return noncoherent_test_device(test);
 }
 
+/* Slots of the pools that tests fill: their own, one swiotlb segment. */
+#define TEST_POOL_SLOTS	IO_TLB_SEGSIZE
+
 static inline void test_pool_free(void *dev)
 {
 	swiotlb_dev_test_pool_free(dev);
