@@ -329,7 +329,7 @@ static void debug_merged_sg(struct kunit *test)
 
 	/* Without it, a DMA segment is its CPU segment: nothing merges. */
 	if (!IS_ENABLED(CONFIG_NEED_SG_DMA_LENGTH))
-		kunit_skip(test, "no DMA length apart from the CPU length (CONFIG_NEED_SG_DMA_LENGTH)");
+		kunit_skip(test, "no DMA length of its own (CONFIG_NEED_SG_DMA_LENGTH)");
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->dev = dev;
 	m->sgl = kunit_kcalloc(test, 2, sizeof(*m->sgl), GFP_KERNEL);
