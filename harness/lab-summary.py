@@ -120,26 +120,32 @@ def load_sg(run_dir):
     return per_dev
 
 
-def load_counters(run_dir):
-    """The kernel's dma_bounce/stats table (boot and workload), summed per
-    driver into the columns of drivers.csv."""
-    per_driver = {}
+def device_counters(run_dir):
+    """{device: its row of the kernel's dma_bounce/stats table} of a run"""
+    rows = {}
     path = os.path.join(run_dir, "stats.txt")
     if not os.path.exists(path):
-        return per_driver
+        return rows
     with open(path) as f:
         header = f.readline().split()
         for line in f:
             fields = line.split()
-            if len(fields) != len(header):
-                continue
-            row = dict(zip(header, fields))
-            if row["mode"] != "bounce":
-                continue
-            d = per_driver.setdefault(row["driver"], dict.fromkeys(
-                ["inbound", "bytes", "refused"] + REASONS + FALLBACKS, 0))
-            for k in d:
-                d[k] += int(row.get(k, 0))
+            if len(fields) == len(header):
+                rows[fields[0]] = dict(zip(header, fields))
+    return rows
+
+
+def load_counters(run_dir):
+    """The kernel's dma_bounce/stats table (boot and workload), summed per
+    driver into the columns of drivers.csv."""
+    per_driver = {}
+    for row in device_counters(run_dir).values():
+        if row["mode"] != "bounce":
+            continue
+        d = per_driver.setdefault(row["driver"], dict.fromkeys(
+            ["inbound", "bytes", "refused"] + REASONS + FALLBACKS, 0))
+        for k in d:
+            d[k] += int(row.get(k, 0))
     for d in per_driver.values():
         d["bounces"] = sum(d[r] for r in REASONS)
         d["reasons"] = ",".join("%s:%d" % (r, d[r]) for r in REASONS
@@ -225,21 +231,6 @@ def sg_totals(counter):
     segs = sum(e * k for (_, e), k in counter.items())
     split = sum(k for (n, e), k in counter.items() if n > 1 and e > 1)
     return lists, entries, segs, split
-
-
-def device_counters(run_dir):
-    """{device: row of dma_bounce/stats} of the run's bounce-mode devices"""
-    rows = {}
-    path = os.path.join(run_dir, "stats.txt")
-    if not os.path.exists(path):
-        return rows
-    with open(path) as f:
-        header = f.readline().split()
-        for line in f:
-            fields = line.split()
-            if len(fields) == len(header):
-                rows[fields[0]] = dict(zip(header, fields))
-    return rows
 
 
 def receive(runs, runs_dir, out, problems):
