@@ -221,21 +221,25 @@ static struct page *dma_bounce_normal_page(phys_addr_t phys)
 }
 
 /*
- * Is the line that holds @phys in a page fragment that owns whole lines?
- * Such fragments start and end on SMP_CACHE_BYTES boundaries, so a DMA
- * line of at most that size holds bytes of one fragment only: those of the
- * driver that allocated it and maps part of it. For an skb head, the rest
- * of the line is its headroom or tailroom, which nobody writes while the
- * driver holds the buffer for receive; its skb_shared_info starts a line.
+ * Is a line of @page in a page fragment that owns whole lines? Such
+ * fragments start and end on SMP_CACHE_BYTES boundaries, so a DMA line of
+ * at most that size holds bytes of one fragment only: those of the driver
+ * that allocated it and maps part of it. For an skb head, the rest of the
+ * line is its headroom or tailroom, which nobody writes while the driver
+ * holds the buffer for receive; its skb_shared_info starts a line.
  */
-static bool dma_line_in_own_frag(phys_addr_t phys, unsigned int line)
+static bool dma_line_in_own_frag(struct page *page, unsigned int line)
 {
-	struct page *page;
+	return page && line <= SMP_CACHE_BYTES && page_frag_owns_lines(page);
+}
 
-	if (line > SMP_CACHE_BYTES)
-		return false;
-	page = dma_bounce_normal_page(phys);
-	return page && page_frag_owns_lines(page);
+/* The page of the last byte of a mapping, without a second lookup if it is the first's. */
+static struct page *dma_last_page(struct page *first, phys_addr_t phys,
+				  phys_addr_t last)
+{
+	if (PHYS_PFN(last) == PHYS_PFN(phys))
+		return first;
+	return dma_bounce_normal_page(last);
 }
 
 /**
@@ -273,15 +277,16 @@ enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 	 * the line lies in the mapper's own line-owning page fragment.
 	 */
 	if (phys & (line - 1)) {
-		if (!dma_line_in_own_frag(phys, line))
+		if (!dma_line_in_own_frag(page, line))
 			return DMA_BOUNCE_HEAD;
-		if (!((last + 1) & (line - 1)) || dma_line_in_own_frag(last, line))
+		if (!((last + 1) & (line - 1)) ||
+		    dma_line_in_own_frag(dma_last_page(page, phys, last), line))
 			return DMA_BOUNCE_NONE;
 		return DMA_BOUNCE_TAIL;
 	}
 
 	/* A receive buffer in a fragment that owns whole lines, such as an skb head. */
-	if (dma_line_in_own_frag(last, line))
+	if (dma_line_in_own_frag(dma_last_page(page, phys, last), line))
 		return DMA_BOUNCE_NONE;
 
 	/*
