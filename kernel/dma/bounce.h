@@ -80,6 +80,7 @@ bool dma_bounce_note_fallback(struct device *dev,
 int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats);
 const char *dma_bounce_stat_name(enum dma_bounce_stat stat);
 void dma_bounce_stats_reset(struct device *dev);
+void dma_bounce_stats_reset_all(void);
 void dma_bounce_stats_enable(bool enable);
 int dma_bounce_parse_audit(const char *str, unsigned int *line);
 void dma_bounce_set_audit(unsigned int line);
@@ -89,6 +90,8 @@ long dma_bounce_stats_uncounted(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct dma_bounce_dev;
 struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev);
+ssize_t dma_bounce_stats_table(char *buf, size_t size);
+bool dma_bounce_stats_has_file(const char *name);
 #endif
 
 static inline bool dma_bounce_stats_enabled(void)

@@ -5,8 +5,8 @@
  * many bytes that copies, and how many swiotlb has to refuse.
  *
  * The counters are per CPU and allocated on a device's first inbound
- * mapping, so that counting costs one this_cpu_inc() on the fast path and
- * nothing at all for coherent devices. debugfs shows them in
+ * mapping, so that counting costs one per-CPU increment on the fast path
+ * and nothing at all for coherent devices. debugfs shows them in
  * dma_bounce/stats, one line per device, and in dma_bounce/devices/<device>;
  * writing to either resets what it shows.
  *
@@ -21,6 +21,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-bounce.h>
+#include <linux/irq_work.h>
 #include <linux/kstrtox.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -31,6 +32,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -38,27 +40,42 @@
 
 #include "bounce.h"
 
+/*
+ * Counters are u64_stats_t, so that a 32-bit reader does not see half an
+ * update; on 64-bit the sync compiles away.
+ */
 struct dma_bounce_pcpu {
-	u64 count[DMA_BOUNCE_NR_STATS];
+	u64_stats_t count[DMA_BOUNCE_NR_STATS];
+	struct u64_stats_sync syncp;
 };
 
 /**
  * struct dma_bounce_dev - the statistics of one device
- * @node: in dma_bounce_devs while the device lives, then in dma_bounce_dead
- * @dev: the device, %NULL once it is released
+ * @node: in dma_bounce_new until the work takes it, then in dma_bounce_devs
+ *	while the device lives, then in dma_bounce_dead
+ * @shown: in dma_bounce_shown once the work made its file
  * @pcpu: the counters
  * @base: their sums at the last reset, subtracted from what is shown
- * @dentry: its file in dma_bounce/devices/, once the work created it
+ * @dentry: its file in dma_bounce/devices/
  * @reported: the causes of fallback already reported for the device
- * @name: the device's name, for its file
+ * @released: device_release() forgot the device
+ * @coherent: the device snoops the CPU caches: its counts are audit mode's
+ * @driver: the driver bound at the first counted mapping
+ * @name: the device's name
+ *
+ * Nothing here points back to the device: one freed without going through
+ * device_release() leaves statistics that can still be read safely.
  */
 struct dma_bounce_dev {
 	struct list_head node;
-	struct device *dev;
+	struct list_head shown;
 	struct dma_bounce_pcpu __percpu *pcpu;
 	u64 base[DMA_BOUNCE_NR_STATS];
 	struct dentry *dentry;
 	unsigned long reported;
+	bool released;
+	bool coherent;
+	char driver[32];
 	char name[];
 };
 
@@ -67,11 +84,25 @@ EXPORT_SYMBOL_GPL(dma_bounce_stats_key);
 
 /*
  * Devices are added from the mapping path, in any context, and removed
- * from device_release(): a spinlock protects the lists and dev->dma_bounce.
+ * from device_release(): a spinlock protects the three lists, the device's
+ * dev->dma_bounce, @released and @base, and is never held for more than
+ * one device's counters.
  */
 static DEFINE_SPINLOCK(dma_bounce_devs_lock);
+static LIST_HEAD(dma_bounce_new);
 static LIST_HEAD(dma_bounce_devs);
 static LIST_HEAD(dma_bounce_dead);
+
+/*
+ * Statistics are freed only by dma_bounce_files_sync(), under this mutex:
+ * whoever holds it can walk dma_bounce_shown and read each device's
+ * counters without the spinlock, and sleep.
+ */
+static DEFINE_MUTEX(dma_bounce_files_lock);
+static LIST_HEAD(dma_bounce_shown);
+
+/* Resets compute their base outside the spinlock: one at a time. */
+static DEFINE_MUTEX(dma_bounce_reset_lock);
 
 /* Mappings not counted because the statistics could not be allocated. */
 static atomic_long_t dma_bounce_uncounted;
@@ -94,11 +125,24 @@ static void dma_bounce_files_sync(struct work_struct *work);
 static struct dentry *dma_bounce_devices_dir;
 static DECLARE_WORK(dma_bounce_files_work, dma_bounce_files_sync);
 
+/*
+ * The mapping path and device_release() only link statistics in or out
+ * and raise this irq_work, which is lock-free and may be raised in any
+ * context; it queues the work that creates and removes the files.
+ */
+static void dma_bounce_files_kick(struct irq_work *work)
+{
+	schedule_work(&dma_bounce_files_work);
+}
+
+static DEFINE_IRQ_WORK(dma_bounce_files_irq_work, dma_bounce_files_kick);
+
 VISIBLE_IF_KUNIT struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 {
 	const char *name = dev_name(dev);
 	size_t len = strlen(name) + 1;
 	struct dma_bounce_dev *bd;
+	int cpu;
 
 	KUNIT_STATIC_STUB_REDIRECT(dma_bounce_dev_alloc, dev);
 
@@ -113,8 +157,15 @@ VISIBLE_IF_KUNIT struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev)
 		kfree(bd);
 		return NULL;
 	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(bd->pcpu, cpu)->syncp);
 
-	bd->dev = dev;
+	INIT_LIST_HEAD(&bd->shown);
+	bd->coherent = dev_is_dma_coherent(dev);
+	/* A device on no bus and in no class has no name for its driver. */
+	strscpy(bd->driver, dev_driver_string(dev));
+	if (!bd->driver[0])
+		strscpy(bd->driver, "-");
 	strscpy(bd->name, name, len);
 	return bd;
 }
@@ -146,7 +197,7 @@ static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
 	if (!dma_bounce_dev_counted(bd)) {
 		if (new) {
 			bd = new;
-			list_add_tail(&bd->node, &dma_bounce_devs);
+			list_add_tail(&bd->node, &dma_bounce_new);
 			/* The counters are zeroed before anyone can see them. */
 			smp_store_release(&dev->dma_bounce, bd);
 			new = NULL;
@@ -161,8 +212,30 @@ static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
 	if (new)
 		dma_bounce_dev_free(new);
 	else if (bd)
-		schedule_work(&dma_bounce_files_work);
+		irq_work_queue(&dma_bounce_files_irq_work);
 	return bd;
+}
+
+/*
+ * Count on this CPU: a mapping seen if @seen, one under @stat unless it is
+ * DMA_BOUNCE_NR_STATS, and @bytes copied.
+ */
+static void dma_bounce_add(struct dma_bounce_dev *bd, bool seen,
+			   enum dma_bounce_stat stat, u64 bytes)
+{
+	struct dma_bounce_pcpu *p = get_cpu_ptr(bd->pcpu);
+	unsigned long flags;
+
+	/* Mappings are made in any context: a 32-bit writer masks IRQs. */
+	flags = u64_stats_update_begin_irqsave(&p->syncp);
+	if (seen)
+		u64_stats_inc(&p->count[DMA_BOUNCE_STAT_SEEN]);
+	if (stat < DMA_BOUNCE_NR_STATS)
+		u64_stats_inc(&p->count[stat]);
+	if (bytes)
+		u64_stats_add(&p->count[DMA_BOUNCE_STAT_BYTES], bytes);
+	u64_stats_update_end_irqrestore(&p->syncp, flags);
+	put_cpu_ptr(bd->pcpu);
 }
 
 /**
@@ -196,16 +269,12 @@ void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
 		return;
 	}
 
-	this_cpu_inc(bd->pcpu->count[DMA_BOUNCE_STAT_SEEN]);
 	if (likely(reason == DMA_BOUNCE_NONE))
-		return;
-
-	if (refused) {
-		this_cpu_inc(bd->pcpu->count[DMA_BOUNCE_STAT_REFUSED]);
-		return;
-	}
-	this_cpu_inc(bd->pcpu->count[reason]);
-	this_cpu_add(bd->pcpu->count[DMA_BOUNCE_STAT_BYTES], size);
+		dma_bounce_add(bd, true, DMA_BOUNCE_NR_STATS, 0);
+	else if (refused)
+		dma_bounce_add(bd, true, DMA_BOUNCE_STAT_REFUSED, 0);
+	else
+		dma_bounce_add(bd, true, (enum dma_bounce_stat)reason, size);
 }
 EXPORT_SYMBOL_GPL(__dma_bounce_count);
 
@@ -229,33 +298,50 @@ bool dma_bounce_note_fallback(struct device *dev,
 	if (unlikely(!bd))
 		return !test_and_set_bit(cause, &reported_uncounted);
 
-	this_cpu_inc(bd->pcpu->count[dma_bounce_fallback_stat(cause)]);
+	dma_bounce_add(bd, false, dma_bounce_fallback_stat(cause), 0);
 	return !test_bit(cause, &bd->reported) &&
 	       !test_and_set_bit(cause, &bd->reported);
 }
 
 static void dma_bounce_dev_sum(struct dma_bounce_dev *bd, u64 *sum)
 {
+	u64 v[DMA_BOUNCE_NR_STATS];
+	unsigned int start;
 	int cpu, i;
 
-	memset(sum, 0, sizeof(u64) * DMA_BOUNCE_NR_STATS);
+	memset(sum, 0, sizeof(v));
 	for_each_possible_cpu(cpu) {
-		struct dma_bounce_pcpu *p = per_cpu_ptr(bd->pcpu, cpu);
+		const struct dma_bounce_pcpu *p = per_cpu_ptr(bd->pcpu, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+				v[i] = u64_stats_read(&p->count[i]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
 
 		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-			sum[i] += READ_ONCE(p->count[i]);
+			sum[i] += v[i];
 	}
 }
 
+/*
+ * The caller keeps @bd alive: it owns the device, or holds a file of the
+ * statistics open, or holds dma_bounce_files_lock. The base is read before
+ * the sums, which only grow: no count is ever shown below zero.
+ */
 static void dma_bounce_dev_read(struct dma_bounce_dev *bd,
 				struct dma_bounce_stats *stats)
 {
+	u64 base[DMA_BOUNCE_NR_STATS];
 	int i;
 
-	lockdep_assert_held(&dma_bounce_devs_lock);
+	spin_lock_irq(&dma_bounce_devs_lock);
+	memcpy(base, bd->base, sizeof(base));
+	spin_unlock_irq(&dma_bounce_devs_lock);
+
 	dma_bounce_dev_sum(bd, stats->count);
 	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-		stats->count[i] -= bd->base[i];
+		stats->count[i] -= base[i];
 }
 
 /*
@@ -264,8 +350,13 @@ static void dma_bounce_dev_read(struct dma_bounce_dev *bd,
  */
 static void dma_bounce_dev_reset(struct dma_bounce_dev *bd)
 {
-	lockdep_assert_held(&dma_bounce_devs_lock);
-	dma_bounce_dev_sum(bd, bd->base);
+	u64 sum[DMA_BOUNCE_NR_STATS];
+
+	guard(mutex)(&dma_bounce_reset_lock);
+	dma_bounce_dev_sum(bd, sum);
+	spin_lock_irq(&dma_bounce_devs_lock);
+	memcpy(bd->base, sum, sizeof(sum));
+	spin_unlock_irq(&dma_bounce_devs_lock);
 }
 
 static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
@@ -298,44 +389,60 @@ EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stat_name);
 
 /**
  * dma_bounce_stats_read - read a device's bounce statistics
- * @dev: the device
+ * @dev: the device, which the caller holds
  * @stats: filled with the counts since the last reset
  *
+ * Context: process context.
  * Return: 0, or -ENOENT if @dev never made an inbound mapping that was
  * counted (@stats is then all zeroes).
  */
 int dma_bounce_stats_read(struct device *dev, struct dma_bounce_stats *stats)
 {
-	struct dma_bounce_dev *bd;
-	unsigned long flags;
-	int ret = -ENOENT;
+	/* Published with smp_store_release(); @dev cannot be released. */
+	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
 
 	memset(stats, 0, sizeof(*stats));
-	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
-	bd = dev->dma_bounce;
-	if (dma_bounce_dev_counted(bd)) {
-		dma_bounce_dev_read(bd, stats);
-		ret = 0;
-	}
-	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
-	return ret;
+	if (!dma_bounce_dev_counted(bd))
+		return -ENOENT;
+	dma_bounce_dev_read(bd, stats);
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_read);
 
 /**
  * dma_bounce_stats_reset - start a device's bounce statistics from zero
- * @dev: the device
+ * @dev: the device, which the caller holds
+ *
+ * Context: process context.
  */
 void dma_bounce_stats_reset(struct device *dev)
 {
-	unsigned long flags;
+	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
 
-	spin_lock_irqsave(&dma_bounce_devs_lock, flags);
-	if (dma_bounce_dev_counted(dev->dma_bounce))
-		dma_bounce_dev_reset(dev->dma_bounce);
-	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
+	if (dma_bounce_dev_counted(bd))
+		dma_bounce_dev_reset(bd);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_reset);
+
+/**
+ * dma_bounce_stats_reset_all - start every device's statistics from zero
+ *
+ * Also the count of mappings that went uncounted.
+ *
+ * Context: process context.
+ */
+void dma_bounce_stats_reset_all(void)
+{
+	struct dma_bounce_dev *bd;
+
+	dma_bounce_files_sync(NULL);
+	mutex_lock(&dma_bounce_files_lock);
+	list_for_each_entry(bd, &dma_bounce_shown, shown)
+		dma_bounce_dev_reset(bd);
+	mutex_unlock(&dma_bounce_files_lock);
+	atomic_long_set(&dma_bounce_uncounted, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_reset_all);
 
 /**
  * dma_bounce_stats_release - forget a device that is being released
@@ -359,14 +466,15 @@ void dma_bounce_stats_release(struct device *dev)
 	if (!dma_bounce_dev_counted(bd)) {
 		bd = NULL;
 	} else {
-		bd->dev = NULL;
+		bd->released = true;
 		list_move_tail(&bd->node, &dma_bounce_dead);
 	}
 	spin_unlock_irqrestore(&dma_bounce_devs_lock, flags);
 
 	if (bd)
-		schedule_work(&dma_bounce_files_work);
+		irq_work_queue(&dma_bounce_files_irq_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_release);
 
 /**
  * dma_bounce_stats_enable - switch the counting of mappings on or off
@@ -510,23 +618,6 @@ static int __init dma_bounce_audit_init(void)
 }
 early_initcall(dma_bounce_audit_init);
 
-/* Free the statistics of released devices, after removing their files. */
-static void dma_bounce_free_dead(void)
-{
-	struct dma_bounce_dev *bd, *next;
-	LIST_HEAD(dead);
-
-	spin_lock_irq(&dma_bounce_devs_lock);
-	list_splice_init(&dma_bounce_dead, &dead);
-	spin_unlock_irq(&dma_bounce_devs_lock);
-
-	/* debugfs_remove() waits for the readers of the file to leave. */
-	list_for_each_entry_safe(bd, next, &dead, node) {
-		debugfs_remove(bd->dentry);
-		dma_bounce_dev_free(bd);
-	}
-}
-
 #ifdef CONFIG_DEBUG_FS
 /* All bounces, whatever their reason. */
 static u64 dma_bounce_total(const struct dma_bounce_stats *stats)
@@ -539,9 +630,9 @@ static u64 dma_bounce_total(const struct dma_bounce_stats *stats)
 }
 
 /* The counts of a coherent device are those of audit mode. */
-static const char *dma_bounce_mode(struct device *dev)
+static const char *dma_bounce_mode(const struct dma_bounce_dev *bd)
 {
-	return dev_is_dma_coherent(dev) ? "audit" : "bounce";
+	return bd->coherent ? "audit" : "bounce";
 }
 
 /* The share of inbound mappings bounced, "12.5%", in a field of @width. */
@@ -558,34 +649,81 @@ static void dma_bounce_show_rate(struct seq_file *m, int width,
 	seq_printf(m, "%*s", width, rate);
 }
 
+static void dma_bounce_show_uncounted(struct seq_file *m)
+{
+	long n = atomic_long_read(&dma_bounce_uncounted);
+
+	if (n)
+		seq_printf(m, "# %ld mappings not counted: no memory for their device's counters\n",
+			   n);
+}
+
+/*
+ * The table is a seq_file walk of dma_bounce_shown under
+ * dma_bounce_files_lock: a device at a time, each read with interrupts
+ * masked only to copy its base, and never read again as the buffer grows.
+ */
+static void *dma_bounce_table_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&dma_bounce_files_lock);
+	return seq_list_start_head(&dma_bounce_shown, *pos);
+}
+
+static void *dma_bounce_table_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &dma_bounce_shown, pos);
+}
+
+static void dma_bounce_table_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&dma_bounce_files_lock);
+}
+
 static int dma_bounce_table_show(struct seq_file *m, void *v)
 {
 	struct dma_bounce_stats stats;
 	struct dma_bounce_dev *bd;
 	int i;
 
-	seq_printf(m, "%-20s %-16s %-6s %7s", "device", "driver", "mode",
-		   "rate");
-	for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
-		seq_printf(m, " %10s", dma_bounce_stat_name(i));
-	seq_putc(m, '\n');
+	if (v == &dma_bounce_shown) {
+		seq_printf(m, "%-20s %-16s %-6s %7s", "device", "driver",
+			   "mode", "rate");
+		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
+			seq_printf(m, " %10s", dma_bounce_stat_name(i));
+		seq_putc(m, '\n');
+		if (list_empty(&dma_bounce_shown))
+			dma_bounce_show_uncounted(m);
+		return 0;
+	}
 
-	spin_lock_irq(&dma_bounce_devs_lock);
-	list_for_each_entry(bd, &dma_bounce_devs, node) {
+	bd = list_entry(v, struct dma_bounce_dev, shown);
+	/* Released, it waits for the work to free it: no longer a device. */
+	if (!READ_ONCE(bd->released)) {
 		dma_bounce_dev_read(bd, &stats);
-		seq_printf(m, "%-20s %-16s %-6s ", dev_name(bd->dev),
-			   dev_driver_string(bd->dev), dma_bounce_mode(bd->dev));
+		seq_printf(m, "%-20s %-16s %-6s ", bd->name, bd->driver,
+			   dma_bounce_mode(bd));
 		dma_bounce_show_rate(m, 7, &stats);
 		for (i = 0; i < DMA_BOUNCE_NR_STATS; i++)
 			seq_printf(m, " %10llu", stats.count[i]);
 		seq_putc(m, '\n');
 	}
-	spin_unlock_irq(&dma_bounce_devs_lock);
-
-	if (atomic_long_read(&dma_bounce_uncounted))
-		seq_printf(m, "# %ld mappings not counted: no memory for their device's counters\n",
-			   atomic_long_read(&dma_bounce_uncounted));
+	if (list_is_last(&bd->shown, &dma_bounce_shown))
+		dma_bounce_show_uncounted(m);
 	return 0;
+}
+
+static const struct seq_operations dma_bounce_table_sops = {
+	.start	= dma_bounce_table_start,
+	.next	= dma_bounce_table_next,
+	.stop	= dma_bounce_table_stop,
+	.show	= dma_bounce_table_show,
+};
+
+/* Devices whose first mapping was a moment ago are in the table too. */
+static int dma_bounce_table_open(struct inode *inode, struct file *file)
+{
+	dma_bounce_files_sync(NULL);
+	return seq_open(file, &dma_bounce_table_sops);
 }
 
 /* Any write resets every device. */
@@ -593,17 +731,74 @@ static ssize_t dma_bounce_table_write(struct file *file,
 				      const char __user *ubuf, size_t count,
 				      loff_t *ppos)
 {
-	struct dma_bounce_dev *bd;
-
-	spin_lock_irq(&dma_bounce_devs_lock);
-	list_for_each_entry(bd, &dma_bounce_devs, node)
-		dma_bounce_dev_reset(bd);
-	spin_unlock_irq(&dma_bounce_devs_lock);
-	atomic_long_set(&dma_bounce_uncounted, 0);
+	dma_bounce_stats_reset_all();
 	return count;
 }
 
-DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_table);
+static const struct file_operations dma_bounce_table_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dma_bounce_table_open,
+	.read		= seq_read,
+	.write		= dma_bounce_table_write,
+	.llseek		= seq_lseek,
+	.release	= seq_release,
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * For the tests, which read the table and look for files as a user of
+ * debugfs would, with or without debugfs mounted.
+ */
+
+/**
+ * dma_bounce_stats_table - the table a reader of dma_bounce/stats gets
+ * @buf: filled with it
+ * @size: the size of @buf
+ *
+ * Context: process context.
+ * Return: its length, or -EOVERFLOW if it does not fit.
+ */
+ssize_t dma_bounce_stats_table(char *buf, size_t size)
+{
+	struct seq_file m = { .buf = buf, .size = size };
+	loff_t pos = 0;
+	void *v;
+
+	dma_bounce_files_sync(NULL);
+	for (v = dma_bounce_table_start(&m, &pos); v;
+	     v = dma_bounce_table_next(&m, v, &pos))
+		dma_bounce_table_show(&m, v);
+	dma_bounce_table_stop(&m, v);
+
+	if (seq_has_overflowed(&m) || m.count == size)
+		return -EOVERFLOW;
+	buf[m.count] = '\0';
+	return m.count;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_table);
+
+/**
+ * dma_bounce_stats_has_file - whether dma_bounce/devices/ has a file
+ * @name: the file's name, a device's
+ *
+ * Context: process context; the work that creates and removes the files
+ * has run for every device seen until now.
+ */
+bool dma_bounce_stats_has_file(const char *name)
+{
+	struct dentry *d;
+	bool found;
+
+	dma_bounce_files_sync(NULL);
+	if (!dma_bounce_devices_dir)
+		return false;
+	d = debugfs_lookup(name, dma_bounce_devices_dir);
+	found = !IS_ERR_OR_NULL(d);
+	dput(d);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_has_file);
+#endif
 
 static int dma_bounce_dev_show(struct seq_file *m, void *v)
 {
@@ -611,17 +806,11 @@ static int dma_bounce_dev_show(struct seq_file *m, void *v)
 	struct dma_bounce_stats stats;
 	int i;
 
-	seq_printf(m, "device %s\n", bd->name);
-
-	spin_lock_irq(&dma_bounce_devs_lock);
 	/* A released device keeps its file until the work removes it. */
-	if (bd->dev)
-		seq_printf(m, "driver %s\nmode %s\n", dev_driver_string(bd->dev),
-			   dma_bounce_mode(bd->dev));
-	else
-		seq_puts(m, "driver (released)\n");
+	seq_printf(m, "device %s\ndriver %s\nmode %s\n", bd->name,
+		   READ_ONCE(bd->released) ? "(released)" : bd->driver,
+		   dma_bounce_mode(bd));
 	dma_bounce_dev_read(bd, &stats);
-	spin_unlock_irq(&dma_bounce_devs_lock);
 
 	seq_puts(m, "rate ");
 	dma_bounce_show_rate(m, 0, &stats);
@@ -638,45 +827,22 @@ static ssize_t dma_bounce_dev_write(struct file *file,
 {
 	struct seq_file *m = file->private_data;
 
-	spin_lock_irq(&dma_bounce_devs_lock);
 	dma_bounce_dev_reset(m->private);
-	spin_unlock_irq(&dma_bounce_devs_lock);
 	return count;
 }
 
 DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_dev);
 
-static struct dma_bounce_dev *dma_bounce_next_without_file(void)
+static void dma_bounce_create_file(struct dma_bounce_dev *bd)
 {
-	struct dma_bounce_dev *bd;
-
-	guard(spinlock_irq)(&dma_bounce_devs_lock);
-	list_for_each_entry(bd, &dma_bounce_devs, node)
-		if (!bd->dentry)
-			return bd;
-	return NULL;
-}
-
-/*
- * A device released while its file is being created only moves to
- * dma_bounce_dead, and the work queued for it runs after this one: the
- * statistics stay valid until then.
- */
-static void dma_bounce_create_files(void)
-{
-	struct dma_bounce_dev *bd;
-
 	if (!dma_bounce_devices_dir)
 		return;
 
-	while ((bd = dma_bounce_next_without_file())) {
-		bd->dentry = debugfs_create_file(bd->name, 0600,
-						 dma_bounce_devices_dir, bd,
-						 &dma_bounce_dev_fops);
-		/* Two devices of one name on different buses get one file. */
-		if (IS_ERR(bd->dentry))
-			pr_debug("no debugfs file for %s\n", bd->name);
-	}
+	bd->dentry = debugfs_create_file(bd->name, 0600, dma_bounce_devices_dir,
+					 bd, &dma_bounce_dev_fops);
+	/* Two devices of one name on different buses get one file. */
+	if (IS_ERR(bd->dentry))
+		pr_debug("no debugfs file for %s\n", bd->name);
 }
 
 static int dma_bounce_enabled_show(struct seq_file *m, void *v)
@@ -736,27 +902,56 @@ DEFINE_SHOW_STORE_ATTRIBUTE(dma_bounce_audit);
 static int __init dma_bounce_stats_debugfs_init(void)
 {
 	struct dentry *dir = dma_bounce_debugfs_dir();
+	struct dma_bounce_dev *bd;
 
 	debugfs_create_file("stats", 0600, dir, NULL, &dma_bounce_table_fops);
 	debugfs_create_file("stats_enabled", 0600, dir, NULL,
 			    &dma_bounce_enabled_fops);
 	debugfs_create_file("audit", 0600, dir, NULL, &dma_bounce_audit_fops);
-	dma_bounce_devices_dir = debugfs_create_dir("devices", dir);
 
 	/* Devices that mapped memory before now get their files. */
-	schedule_work(&dma_bounce_files_work);
+	guard(mutex)(&dma_bounce_files_lock);
+	dma_bounce_devices_dir = debugfs_create_dir("devices", dir);
+	list_for_each_entry(bd, &dma_bounce_shown, shown)
+		dma_bounce_create_file(bd);
+	irq_work_queue(&dma_bounce_files_irq_work);
 	return 0;
 }
 late_initcall(dma_bounce_stats_debugfs_init);
 #else
-static void dma_bounce_create_files(void)
+static void dma_bounce_create_file(struct dma_bounce_dev *bd)
 {
 }
 #endif /* CONFIG_DEBUG_FS */
 
-/* Remove the files of released devices and create those of new ones. */
+/*
+ * Free the statistics of released devices, after removing their files, and
+ * create the files of new ones. One at a time: the lists it takes from are
+ * spliced off in one go, with no rescan.
+ */
 static void dma_bounce_files_sync(struct work_struct *work)
 {
-	dma_bounce_free_dead();
-	dma_bounce_create_files();
+	struct dma_bounce_dev *bd, *next;
+	LIST_HEAD(dead);
+	LIST_HEAD(born);
+
+	guard(mutex)(&dma_bounce_files_lock);
+
+	spin_lock_irq(&dma_bounce_devs_lock);
+	list_splice_init(&dma_bounce_dead, &dead);
+	list_for_each_entry(bd, &dma_bounce_new, node)
+		list_add_tail(&bd->shown, &born);
+	list_splice_tail_init(&dma_bounce_new, &dma_bounce_devs);
+	spin_unlock_irq(&dma_bounce_devs_lock);
+
+	/* debugfs_remove() waits for the readers of the file to leave. */
+	list_for_each_entry_safe(bd, next, &dead, node) {
+		list_del(&bd->shown);
+		debugfs_remove(bd->dentry);
+		dma_bounce_dev_free(bd);
+	}
+
+	list_for_each_entry(bd, &born, shown)
+		dma_bounce_create_file(bd);
+	list_splice_tail(&born, &dma_bounce_shown);
 }

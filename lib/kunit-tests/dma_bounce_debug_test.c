@@ -4,6 +4,11 @@
  * that share a cache line it reports, on coherent and non-coherent devices.
  */
 
+#include <linux/dma-map-ops.h>
+#ifdef CONFIG_SWIOTLB_XEN
+#include <xen/swiotlb-xen.h>
+#endif
+
 #include "dma_bounce_test.h"
 #include "../../kernel/dma/debug.h"
 
@@ -82,6 +87,16 @@ static const struct debug_case debug_cases[] = {
 	  { { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES },
 	    { 0, 128, DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES } },
 	  { false, false }, 0 },
+	/*
+	 * Small buffers may share a line with their neighbours, but the same
+	 * one mapped inbound twice is a bug whether bounced or not.
+	 */
+	{ "same small buffer mapped inbound twice", 1,
+	  { { 8, 16, DMA_FROM_DEVICE }, { 8, 16, DMA_FROM_DEVICE } },
+	  { true, true }, 1 },
+	{ "same small buffer mapped outbound twice", 1,
+	  { { 8, 16, DMA_TO_DEVICE }, { 8, 16, DMA_TO_DEVICE } },
+	  { false, false }, 0 },
 };
 
 struct debug_param {
@@ -98,6 +113,8 @@ static const struct debug_param debug_params[] = {
 	{ &debug_cases[5], false }, { &debug_cases[5], true },
 	{ &debug_cases[6], false }, { &debug_cases[6], true },
 	{ &debug_cases[7], false }, { &debug_cases[7], true },
+	{ &debug_cases[8], false }, { &debug_cases[8], true },
+	{ &debug_cases[9], false }, { &debug_cases[9], true },
 };
 
 static_assert(ARRAY_SIZE(debug_params) == 2 * ARRAY_SIZE(debug_cases));
@@ -356,6 +373,95 @@ static void debug_merged_sg(struct kunit *test)
 			    "unmapping the merged list was an error");
 }
 
+/*
+ * dma-debug tracks the lines of the memory the device accesses, for
+ * dma_map_ops it can see through: swiotlb-xen translates its DMA addresses
+ * back to this domain's memory, the slot of a bounce included. On a
+ * system that is no Xen guest, its translations are the identity, and it
+ * bounces what the policy bounces.
+ */
+static void debug_xen_swiotlb(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	unsigned int line = debug_line();
+	u8 *buf = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	dma_addr_t a, b;
+	u32 before;
+
+	if (!IS_ENABLED(CONFIG_SWIOTLB_XEN))
+		kunit_skip(test, "CONFIG_SWIOTLB_XEN is not set");
+#ifdef CONFIG_SWIOTLB_XEN
+	set_dma_ops(dev, &xen_swiotlb_dma_ops);
+#endif
+
+	/* Two small neighbours, both bounced: no report. */
+	before = debug_dma_error_count();
+	a = test_map_single(test, dev, buf + 8, 16, DMA_FROM_DEVICE);
+	b = test_map_single(test, dev, buf + 32, 16, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE(test, is_bounced(dev, a));
+	KUNIT_EXPECT_TRUE(test, is_bounced(dev, b));
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "neighbours swiotlb-xen bounced were reported");
+	test_unmap_single(test, dev, b);
+	test_unmap_single(test, dev, a);
+
+	/* The same whole lines twice, in place: reported. */
+	before = debug_dma_error_count();
+	a = test_map_single(test, dev, buf, 2 * line, DMA_FROM_DEVICE);
+	b = test_map_single(test, dev, buf, 2 * line, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, is_bounced(dev, a));
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 1,
+			    "the same lines mapped twice through swiotlb-xen");
+	test_unmap_single(test, dev, b);
+	test_unmap_single(test, dev, a);
+	set_dma_ops(dev, NULL);
+}
+
+/*
+ * dma_map_ops that dma-debug cannot see through: these bounce into memory
+ * of their own, which the DMA address points to. The lines of what the
+ * CPU mapped are not what the device accesses: they are not tracked.
+ */
+static dma_addr_t opaque_map_phys(struct device *dev, phys_addr_t phys,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	return phys_to_dma(dev, virt_to_phys(dev_get_drvdata(dev)));
+}
+
+static void opaque_unmap_phys(struct device *dev, dma_addr_t dma, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+}
+
+static const struct dma_map_ops opaque_ops = {
+	.map_phys	= opaque_map_phys,
+	.unmap_phys	= opaque_unmap_phys,
+};
+
+static void debug_opaque_ops(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	unsigned int line = debug_line();
+	u8 *buf = test_kmalloc(test, 2 * line, GFP_KERNEL | __GFP_ZERO);
+	dma_addr_t a, b;
+	u32 before;
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_DMA_OPS))
+		kunit_skip(test, "no dma_map_ops of a device's own (CONFIG_ARCH_HAS_DMA_OPS)");
+	dev_set_drvdata(dev, test_kmalloc(test, PAGE_SIZE, GFP_KERNEL));
+	set_dma_ops(dev, &opaque_ops);
+
+	before = debug_dma_error_count();
+	a = test_map_single(test, dev, buf + 8, 16, DMA_FROM_DEVICE);
+	b = test_map_single(test, dev, buf + 32, 16, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "neighbours that other dma_map_ops mapped were reported");
+	test_unmap_single(test, dev, b);
+	test_unmap_single(test, dev, a);
+	set_dma_ops(dev, NULL);
+}
+
 static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
 	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
@@ -363,6 +469,8 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_bounced_sync),
 	KUNIT_CASE(debug_unmapped_sharer),
 	KUNIT_CASE(debug_merged_sg),
+	KUNIT_CASE(debug_xen_swiotlb),
+	KUNIT_CASE(debug_opaque_ops),
 	{}
 };
 

@@ -6,6 +6,7 @@
 #include <kunit/test-bug.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/poison.h>
 #include <linux/scatterlist.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -168,6 +169,7 @@ static void stats_switched_off(struct kunit *test)
 	dma_addr_t dma;
 	int i;
 
+	test_switches_global(test, "counting");
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
 							NULL), 0);
 
@@ -190,18 +192,6 @@ struct stats_thread {
 	struct completion done;
 };
 
-/* Wait, once done, for the stop action of the test that owns the thread. */
-static int stats_thread_park(void)
-{
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
-}
-
 static int stats_thread_fn(void *data)
 {
 	struct stats_thread *t = data;
@@ -218,32 +208,7 @@ static int stats_thread_fn(void *data)
 		cond_resched();
 	}
 	complete(&t->done);
-	return stats_thread_park();
-}
-
-static void stats_thread_stop(void *data)
-{
-	struct task_struct *task = data;
-
-	kthread_stop(task);
-	put_task_struct(task);
-}
-
-/*
- * Start @fn(@data) on the @i-th online CPU, stopped whatever way the test
- * ends, before anything it uses is freed: allocate that before calling.
- */
-static void stats_start_thread(struct kunit *test, int (*fn)(void *), void *data,
-			       int i)
-{
-	struct task_struct *task;
-	int cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
-
-	task = kthread_create_on_cpu(fn, data, cpu, "dma-bounce-test/%u");
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "thread %d: %ld", i, PTR_ERR(task));
-	get_task_struct(task);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_thread_stop, task), 0);
-	wake_up_process(task);
+	return test_thread_park();
 }
 
 /* A thread per online CPU, at least two, lose no count. */
@@ -261,7 +226,7 @@ static void stats_concurrent(struct kunit *test)
 		init_completion(&t[i].done);
 	}
 	for (i = 0; i < n; i++)
-		stats_start_thread(test, stats_thread_fn, &t[i], i);
+		test_start_thread(test, stats_thread_fn, &t[i], i);
 	for (i = 0; i < n; i++) {
 		KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&t[i].done, 300 * HZ),
 				      "thread %d did not finish in 300 s", i);
@@ -324,7 +289,7 @@ static void stats_first_mapping_race(struct kunit *test)
 	r->buf = test_kmalloc(test, 256, GFP_KERNEL);
 	r->threads = max(2U, num_online_cpus());
 	for (i = 0; i < r->threads; i++)
-		stats_start_thread(test, race_thread_fn, r, i);
+		test_start_thread(test, race_thread_fn, r, i);
 
 	for (round = 1; round <= RACE_ROUNDS; round++) {
 		struct device *dev = test_dma_device(test, "dma-bounce-race", false);
@@ -414,6 +379,125 @@ static void stats_allocation_failure(struct kunit *test)
 	expect_mappings(test, dev, 1, DMA_BOUNCE_HEAD, 40, "first mapping after the back-off");
 }
 
+static void release_test_device(struct device *dev)
+{
+	kfree(dev);
+}
+
+struct gone {
+	struct device *dev;
+	struct device saved;
+};
+
+static void gone_restore(void *data)
+{
+	struct gone *g = data;
+
+	memcpy(g->dev, &g->saved, sizeof(g->saved));
+}
+
+static void gone_put(void *data)
+{
+	put_device(data);
+}
+
+/*
+ * A device freed without device_release() (one initialised but never
+ * registered, say) leaves its statistics behind: reading them must not
+ * touch the device. The device is poisoned instead of freed, restored,
+ * and only then released, which removes its statistics and file.
+ */
+static void stats_device_gone(struct kunit *test)
+{
+	const char *name = "dma-bounce-gone";
+	struct device *dev;
+	struct gone *g;
+	dma_addr_t dma;
+	u8 *buf;
+
+	stats_test_device(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "no dma_bounce/stats without CONFIG_DEBUG_FS");
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	device_initialize(dev);
+	dev->release = release_test_device;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gone_put, dev), 0);
+	KUNIT_ASSERT_EQ(test, dev_set_name(dev, "%s", name), 0);
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	set_dma_coherent(test, dev, false);
+
+	buf = test_kmalloc(test, 1024, GFP_KERNEL);
+	dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+	expect_mappings(test, dev, 1, DMA_BOUNCE_HEAD, 40, name);
+	KUNIT_EXPECT_TRUE(test, dma_bounce_stats_has_file(name));
+
+	g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->dev = dev;
+	memcpy(&g->saved, dev, sizeof(*dev));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gone_restore, g), 0);
+	memset(dev, POISON_FREE, sizeof(*dev));
+
+	KUNIT_EXPECT_EQ_MSG(test, table_rows(test, name, NULL), 1,
+			    "%s: rows in the table after the device went", name);
+	KUNIT_EXPECT_TRUE(test, dma_bounce_stats_has_file(name));
+
+	kunit_release_action(test, gone_restore, g);
+	kunit_release_action(test, gone_put, dev);
+	KUNIT_EXPECT_EQ_MSG(test, table_rows(test, name, NULL), 0,
+			    "%s: rows in the table after its release", name);
+	KUNIT_EXPECT_FALSE_MSG(test, dma_bounce_stats_has_file(name),
+			       "%s: file left after its release", name);
+}
+
+#define TABLE_DEVICES	64
+
+/*
+ * The table lists every device with counters once, with its driver, and
+ * each has a file; released, they leave both. A buffer too small is an
+ * error, never a partial table.
+ */
+static void stats_table(struct kunit *test)
+{
+	struct device *devs[TABLE_DEVICES];
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
+	char name[32], small[64];
+	dma_addr_t dma;
+	int i;
+
+	stats_test_device(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "no dma_bounce/stats without CONFIG_DEBUG_FS");
+	for (i = 0; i < TABLE_DEVICES; i++) {
+		snprintf(name, sizeof(name), "dma-bounce-table%d", i);
+		devs[i] = test_dma_device(test, name, false);
+		dma = test_map_single(test, devs[i], buf + 8, 40, DMA_FROM_DEVICE);
+		test_unmap_single(test, devs[i], dma);
+	}
+
+	for (i = 0; i < TABLE_DEVICES; i++) {
+		const char *n = dev_name(devs[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, table_rows(test, n, dev_driver_string(devs[i])),
+				    1, "%s: rows in the table", n);
+		KUNIT_EXPECT_TRUE_MSG(test, dma_bounce_stats_has_file(n),
+				      "%s: no file", n);
+	}
+	KUNIT_EXPECT_EQ(test, dma_bounce_stats_table(small, sizeof(small)),
+			-EOVERFLOW);
+
+	for (i = 0; i < TABLE_DEVICES; i++) {
+		snprintf(name, sizeof(name), "%s", dev_name(devs[i]));
+		kunit_device_unregister(test, devs[i]);
+		KUNIT_EXPECT_EQ_MSG(test, table_rows(test, name, NULL), 0,
+				    "%s: rows after its release", name);
+		KUNIT_EXPECT_FALSE_MSG(test, dma_bounce_stats_has_file(name),
+				       "%s: file left after its release", name);
+	}
+}
+
 /* Audit mode: what a coherent device's mappings would do without coherence. */
 struct audit_case {
 	const char *name;
@@ -462,6 +546,7 @@ static struct device *audit_test_device(struct kunit *test, unsigned int line)
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
 		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
 
+	test_switches_global(test, "audit mode");
 	dev = test_dma_device(test, "dma-bounce-audit", true);
 
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
@@ -569,6 +654,8 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_concurrent),
 	KUNIT_CASE_SLOW(stats_first_mapping_race),
 	KUNIT_CASE(stats_allocation_failure),
+	KUNIT_CASE(stats_device_gone),
+	KUNIT_CASE(stats_table),
 	KUNIT_CASE_PARAM(audit_mapping, audit_gen_params),
 	KUNIT_CASE(audit_off),
 	KUNIT_CASE_PARAM(audit_parse, audit_parse_gen_params),

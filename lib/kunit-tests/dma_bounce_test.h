@@ -13,6 +13,7 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/gcd.h>
+#include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -376,6 +377,52 @@ static inline void probe_bounce_event(void *data, struct device *dev,
 	ev->reason = reason;
 }
 
+/* Wait, once done, for the stop action of the test that owns the thread. */
+static inline int test_thread_park(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static inline void test_thread_stop(void *data)
+{
+	struct task_struct *task = data;
+
+	kthread_stop(task);
+	put_task_struct(task);
+}
+
+/*
+ * Start @fn(@data) on the @i-th online CPU, or on any if @i is negative,
+ * stopped whatever way the test ends, before anything it uses is freed:
+ * allocate that before calling. kunit_release_action(test,
+ * test_thread_stop, task) stops it earlier.
+ */
+static inline struct task_struct *test_start_thread(struct kunit *test,
+						    int (*fn)(void *),
+						    void *data, int i)
+{
+	struct task_struct *task;
+
+	if (i < 0)
+		task = kthread_create(fn, data, "dma-bounce-test");
+	else
+		task = kthread_create_on_cpu(fn, data,
+					     cpumask_nth(i % num_online_cpus(),
+							 cpu_online_mask),
+					     "dma-bounce-test/%u");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "thread %d: %ld", i, PTR_ERR(task));
+	get_task_struct(task);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_thread_stop, task), 0);
+	wake_up_process(task);
+	return task;
+}
+
 #ifdef CONFIG_DMA_BOUNCE_STATS
 /* What a device's counters must show, counter by counter. */
 static inline void expect_stats(struct kunit *test, struct device *dev,
@@ -416,6 +463,45 @@ static inline struct device *stats_test_device(struct kunit *test)
 	if (!dma_bounce_stats_enabled())
 		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
 	return dev;
+}
+
+/*
+ * Whether mappings are counted, and audit mode, are settings of the whole
+ * system. The tests that switch them run only in the KUnit run at boot,
+ * before init starts any workload; loaded as a module into a running
+ * system, they skip rather than change what every device counts.
+ */
+static inline void test_switches_global(struct kunit *test, const char *what)
+{
+	if (system_state >= SYSTEM_RUNNING)
+		kunit_skip(test, "switches %s for every device: runs only at boot",
+			   what);
+}
+
+/* The rows of the dma_bounce/stats table that start with @name. */
+static inline int table_rows(struct kunit *test, const char *name, const char *driver)
+{
+	size_t size = SZ_64K, len = strlen(name);
+	char *table = kunit_kzalloc(test, size, GFP_KERNEL), *line;
+	int rows = 0;
+	ssize_t ret;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "no dma_bounce/stats without CONFIG_DEBUG_FS");
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	ret = dma_bounce_stats_table(table, size);
+	KUNIT_ASSERT_GT_MSG(test, ret, 0, "reading the table: %zd", ret);
+
+	while ((line = strsep(&table, "\n"))) {
+		if (strncmp(line, name, len) || line[len] != ' ')
+			continue;
+		rows++;
+		if (driver)
+			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(line, driver),
+						  "%s: row without driver %s: %s",
+						  name, driver, line);
+	}
+	return rows;
 }
 
 static inline void stats_enable_again(void *unused)
