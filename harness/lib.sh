@@ -129,6 +129,10 @@ run_kunit() {
 		args=(--arch=riscv --qemu_config="$TOP/harness/config/kunit-riscv64.py"
 		      "${args[@]:1}")
 	fi
+	# KUNIT_QEMU_CONFIG=FILE boots arm64 with a QEMU configuration of ours
+	if [ "$arch" = arm64 ] && [ -n "${KUNIT_QEMU_CONFIG:-}" ]; then
+		args=(--arch=arm64 --qemu_config="$KUNIT_QEMU_CONFIG" "${args[@]:1}")
+	fi
 	# two CPUs, for the tests of concurrent mappings
 	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then

@@ -1269,13 +1269,20 @@ struct rx_case {
 	enum dma_bounce_reason want;
 };
 
+/*
+ * A 9018-byte jumbo frame; where that fits a page (16K and 64K pages), a
+ * frame 922 bytes over a page: either way its head comes from kmalloc().
+ */
+#define RX_JUMBO_LEN	(PAGE_SIZE < 9018 ? 9018 : PAGE_SIZE + 922)
+
 static const struct rx_case rx_cases[] = {
 	{ "skb head, 1522-byte frame", RX_SKB, 1522, true, DMA_BOUNCE_NONE },
 	{ "skb head, 1000-byte buffer", RX_SKB, 1000, true, DMA_BOUNCE_NONE },
 	{ "skb head at open (GFP_KERNEL)", RX_SKB_KERNEL, 1522, true, DMA_BOUNCE_NONE },
 	{ "skb head, data at +2", RX_SKB_RESERVED, 1522, true, DMA_BOUNCE_NONE },
 	{ "skb head of a 100-byte buffer (kmalloc)", RX_SKB, 100, false, DMA_BOUNCE_TAIL },
-	{ "skb head of a 9018-byte frame (kmalloc)", RX_SKB, 9018, false, DMA_BOUNCE_TAIL },
+	{ "skb head of a jumbo frame over a page (kmalloc)", RX_SKB, RX_JUMBO_LEN, false,
+	  DMA_BOUNCE_TAIL },
 	{ "netdev_alloc_frag(), 1522 bytes", RX_NETDEV_FRAG, 1522, true, DMA_BOUNCE_NONE },
 	{ "line-owning cache, 1522 bytes", RX_LINES_FRAG, 1522, true, DMA_BOUNCE_NONE },
 	{ "line-owning cache, 60 bytes", RX_LINES_FRAG, 60, true, DMA_BOUNCE_NONE },
