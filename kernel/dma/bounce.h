@@ -37,6 +37,12 @@ struct dentry *dma_bounce_debugfs_dir(void);
  * @DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB: the same, for
  *	%DMA_BOUNCE_FALLBACK_NO_SWIOTLB
  * @DMA_BOUNCE_STAT_FALLBACK_ATTR: the same, for %DMA_BOUNCE_FALLBACK_ATTR
+ * @DMA_BOUNCE_STAT_HAZARD: inbound mappings made in place during which the
+ *	CPU wrote the rest of a cache line they share (dma-debug)
+ * @DMA_BOUNCE_STAT_PROTECTIVE: bounced mappings during which the CPU wrote
+ *	the rest of a cache line the original buffer shares (dma-debug)
+ * @DMA_BOUNCE_STAT_PRECAUTIONARY: bounced mappings with such lines that the
+ *	CPU left alone (dma-debug)
  * @DMA_BOUNCE_NR_STATS: the number of counters
  *
  * A bounced mapping is counted under the reason it was bounced for: the
@@ -56,6 +62,9 @@ enum dma_bounce_stat {
 	DMA_BOUNCE_STAT_FALLBACK_SG,
 	DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB,
 	DMA_BOUNCE_STAT_FALLBACK_ATTR,
+	DMA_BOUNCE_STAT_HAZARD,
+	DMA_BOUNCE_STAT_PROTECTIVE,
+	DMA_BOUNCE_STAT_PRECAUTIONARY,
 	DMA_BOUNCE_NR_STATS,
 };
 
@@ -97,6 +106,18 @@ bool dma_bounce_stats_has_file(const char *name);
 static inline bool dma_bounce_stats_enabled(void)
 {
 	return static_key_enabled(&dma_bounce_stats_key);
+}
+
+void dma_bounce_note_watch(struct device *dev, enum dma_bounce_stat stat);
+#else
+static inline void dma_bounce_note_watch(struct device *dev,
+					 enum dma_bounce_stat stat)
+{
+}
+
+static inline unsigned int dma_bounce_audit_line(void)
+{
+	return 0;
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 

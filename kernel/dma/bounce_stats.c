@@ -83,6 +83,14 @@ DEFINE_STATIC_KEY_TRUE(dma_bounce_stats_key);
 EXPORT_SYMBOL_GPL(dma_bounce_stats_key);
 
 /*
+ * Writers of the settings, counting on or off and audit mode, one at a
+ * time: static_key_disable() WARNs when it finds the key halfway through a
+ * concurrent static_key_enable(), and the audit line must end up agreeing
+ * with its key.
+ */
+static DEFINE_MUTEX(dma_bounce_settings_lock);
+
+/*
  * Devices are added from the mapping path, in any context, and removed
  * from device_release(): a spinlock protects the three lists, the device's
  * dev->dma_bounce, @released and @base, and is never held for more than
@@ -303,6 +311,25 @@ bool dma_bounce_note_fallback(struct device *dev,
 	       !test_and_set_bit(cause, &bd->reported);
 }
 
+/**
+ * dma_bounce_note_watch - count what dma-debug's hazard detector saw
+ * @dev: the device
+ * @stat: %DMA_BOUNCE_STAT_HAZARD, %DMA_BOUNCE_STAT_PROTECTIVE or
+ *	%DMA_BOUNCE_STAT_PRECAUTIONARY
+ *
+ * Callable in any context.
+ */
+void dma_bounce_note_watch(struct device *dev, enum dma_bounce_stat stat)
+{
+	struct dma_bounce_dev *bd;
+
+	if (!static_branch_likely(&dma_bounce_stats_key))
+		return;
+	bd = dma_bounce_dev_get(dev);
+	if (likely(bd))
+		dma_bounce_add(bd, false, stat, 0);
+}
+
 static void dma_bounce_dev_sum(struct dma_bounce_dev *bd, u64 *sum)
 {
 	u64 v[DMA_BOUNCE_NR_STATS];
@@ -373,6 +400,9 @@ static const char * const dma_bounce_stat_names[DMA_BOUNCE_NR_STATS] = {
 	[DMA_BOUNCE_STAT_FALLBACK_SG]	= "fb_sg",
 	[DMA_BOUNCE_STAT_FALLBACK_NO_SWIOTLB] = "fb_noiotlb",
 	[DMA_BOUNCE_STAT_FALLBACK_ATTR]	= "fb_attr",
+	[DMA_BOUNCE_STAT_HAZARD]	= "hazard",
+	[DMA_BOUNCE_STAT_PROTECTIVE]	= "protective",
+	[DMA_BOUNCE_STAT_PRECAUTIONARY]	= "precaution",
 };
 
 /**
@@ -485,6 +515,7 @@ EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_release);
  */
 void dma_bounce_stats_enable(bool enable)
 {
+	guard(mutex)(&dma_bounce_settings_lock);
 	if (enable)
 		static_branch_enable(&dma_bounce_stats_key);
 	else
@@ -572,16 +603,14 @@ EXPORT_SYMBOL_IF_KUNIT(dma_bounce_parse_audit);
  */
 void dma_bounce_set_audit(unsigned int line)
 {
-	static DEFINE_MUTEX(lock);
-
 	/* Concurrent writers leave the line and the key of the last one. */
-	mutex_lock(&lock);
+	mutex_lock(&dma_bounce_settings_lock);
 	WRITE_ONCE(dma_bounce_audit_bytes, line);
 	if (line)
 		static_branch_enable(&dma_bounce_audit_key);
 	else
 		static_branch_disable(&dma_bounce_audit_key);
-	mutex_unlock(&lock);
+	mutex_unlock(&dma_bounce_settings_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_set_audit);
 

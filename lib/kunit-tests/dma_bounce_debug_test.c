@@ -9,6 +9,9 @@
 #include <xen/swiotlb-xen.h>
 #endif
 
+#include <linux/tracepoint.h>
+#include <trace/events/dma_bounce.h>
+
 #include "dma_bounce_test.h"
 #include "../../kernel/dma/debug.h"
 
@@ -462,6 +465,147 @@ static void debug_opaque_ops(struct kunit *test)
 	set_dma_ops(dev, NULL);
 }
 
+/*
+ * The hazard detector: the CPU writes a byte next to a 40-byte inbound
+ * mapping 8 bytes into a line while the device owns it. Made in place
+ * (DMA_ATTR_DEBUGGING_IGNORE_CACHELINES on a non-coherent device, or a
+ * coherent device under audit mode), that is reported once, with the byte;
+ * bounced, it counts as a bounce that protected a write.
+ */
+#define NO_WRITE	INT_MIN
+
+struct hazard_case {
+	const char *name;
+	bool coherent;		/* under audit mode, 128-byte lines */
+	unsigned long attrs;
+	enum dma_data_direction dir;
+	int write;		/* the byte the CPU writes, from the mapping's start */
+	bool cpu_owns;		/* written between sync_for_cpu and sync_for_device */
+	bool bounced;
+	unsigned int errors;
+	enum dma_bounce_stat stat;	/* the counter that moves, if any */
+};
+
+#define IGNORE	DMA_ATTR_DEBUGGING_IGNORE_CACHELINES
+
+static const struct hazard_case hazard_cases[] = {
+	{ "in place, CPU writes the byte before it", false, IGNORE, DMA_FROM_DEVICE,
+	  -4, false, false, 1, DMA_BOUNCE_STAT_HAZARD },
+	{ "in place, CPU writes a byte after it", false, IGNORE, DMA_FROM_DEVICE,
+	  44, false, false, 1, DMA_BOUNCE_STAT_HAZARD },
+	{ "in place, bidirectional, CPU writes before it", false, IGNORE,
+	  DMA_BIDIRECTIONAL, -8, false, false, 1, DMA_BOUNCE_STAT_HAZARD },
+	{ "in place, no write", false, IGNORE, DMA_FROM_DEVICE,
+	  NO_WRITE, false, false, 0, DMA_BOUNCE_NR_STATS },
+	{ "in place, outbound, CPU writes before it", false, IGNORE, DMA_TO_DEVICE,
+	  -4, false, false, 0, DMA_BOUNCE_NR_STATS },
+	{ "in place, CPU writes while it owns the mapping", false, IGNORE,
+	  DMA_FROM_DEVICE, -4, true, false, 0, DMA_BOUNCE_NR_STATS },
+	{ "bounced, CPU writes the byte before it", false, 0, DMA_FROM_DEVICE,
+	  -4, false, true, 0, DMA_BOUNCE_STAT_PROTECTIVE },
+	{ "bounced, no write", false, 0, DMA_FROM_DEVICE,
+	  NO_WRITE, false, true, 0, DMA_BOUNCE_STAT_PRECAUTIONARY },
+	{ "coherent under audit mode, CPU writes before it", true, 0, DMA_FROM_DEVICE,
+	  -4, false, false, 1, DMA_BOUNCE_STAT_HAZARD },
+	{ "coherent under audit mode, no write", true, 0, DMA_FROM_DEVICE,
+	  NO_WRITE, false, false, 0, DMA_BOUNCE_NR_STATS },
+};
+
+static void hazard_case_desc(const struct hazard_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
+}
+
+KUNIT_ARRAY_PARAM(hazard, hazard_cases, hazard_case_desc);
+
+struct hazard_event {
+	struct device *dev;
+	int count;
+	long offset;
+	size_t len;
+};
+
+static void probe_hazard(void *data, struct device *dev, phys_addr_t orig,
+			 size_t size, enum dma_data_direction dir, long offset,
+			 size_t len)
+{
+	struct hazard_event *ev = data;
+
+	if (dev != ev->dev)
+		return;
+	ev->count++;
+	ev->offset = offset;
+	ev->len = len;
+}
+
+static void unregister_hazard_probe(void *data)
+{
+	unregister_trace_dma_bounce_hazard(probe_hazard, data);
+	tracepoint_synchronize_unregister();
+}
+
+static void restore_audit_line(void *line)
+{
+	dma_bounce_set_audit((uintptr_t)line);
+}
+
+static void debug_hazard(struct kunit *test)
+{
+	const struct hazard_case *c = test->param_value;
+	struct dma_bounce_stats got;
+	struct hazard_event *ev;
+	struct device *dev;
+	dma_addr_t dma;
+	u32 before;
+	u8 *buf;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS) || !IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_DMA_BOUNCE_STATS and CONFIG_TRACEPOINTS");
+	dev = debug_test_device(test, c->coherent);
+	if (c->coherent) {
+		test_switches_global(test, "audit mode");
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit_line,
+				(void *)(uintptr_t)dma_bounce_audit_line()), 0);
+		dma_bounce_set_audit(128);
+	}
+
+	/* A power of two: aligned to it, so 8 bytes into a line of any size. */
+	buf = test_kmalloc(test, 512, GFP_KERNEL | __GFP_ZERO);
+	ev = kunit_kzalloc(test, sizeof(*ev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ev);
+	ev->dev = dev;
+	KUNIT_ASSERT_EQ(test, register_trace_dma_bounce_hazard(probe_hazard, ev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_hazard_probe,
+							ev), 0);
+
+	before = debug_dma_error_count();
+	dma = test_map_single_attrs(test, dev, buf + 64 + 8, 40, c->dir, c->attrs);
+	KUNIT_EXPECT_EQ_MSG(test, is_bounced(dev, dma), c->bounced,
+			    "%s: bounced", c->name);
+	if (c->cpu_owns)
+		dma_sync_single_for_cpu(dev, dma, 40, c->dir);
+	if (c->write != NO_WRITE)
+		WRITE_ONCE(buf[64 + 8 + c->write], 0xa5);
+	if (c->cpu_owns)
+		dma_sync_single_for_device(dev, dma, 40, c->dir);
+	test_unmap_single(test, dev, dma);
+
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, c->errors,
+			    "%s: dma-debug errors", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, ev->count, c->errors, "%s: hazard events", c->name);
+	if (c->errors && ev->count) {
+		KUNIT_EXPECT_EQ_MSG(test, ev->offset, c->write, "%s: the byte written",
+				    c->name);
+		KUNIT_EXPECT_EQ(test, ev->len, 1);
+	}
+
+	dma_bounce_stats_read(dev, &got);
+	for (i = DMA_BOUNCE_STAT_HAZARD; i <= DMA_BOUNCE_STAT_PRECAUTIONARY; i++)
+		KUNIT_EXPECT_EQ_MSG(test, got.count[i], i == c->stat,
+				    "%s: %s counter", c->name, dma_bounce_stat_name(i));
+}
+
 static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
 	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
@@ -471,6 +615,7 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_merged_sg),
 	KUNIT_CASE(debug_xen_swiotlb),
 	KUNIT_CASE(debug_opaque_ops),
+	KUNIT_CASE_PARAM(debug_hazard, hazard_gen_params),
 	{}
 };
 

@@ -142,6 +142,37 @@ TRACE_EVENT(dma_bounce_fallback,
 		      show_dma_bounce_fallback(__entry->cause))
 );
 
+/*
+ * dma-debug's hazard detector: while the device owned an inbound mapping
+ * made in place at @orig, the CPU wrote @len bytes of the cache lines the
+ * mapping shares with other memory, from @offset bytes after the start of
+ * the mapping (negative: before it). On a system without cache coherence
+ * cache maintenance loses either that write or the device's data.
+ */
+TRACE_EVENT(dma_bounce_hazard,
+	    TP_PROTO(struct device *dev, phys_addr_t orig, size_t size,
+		     enum dma_data_direction dir, long offset, size_t len),
+	    TP_ARGS(dev, orig, size, dir, offset, len),
+	    TP_STRUCT__entry(__string(device, dev_name(dev))
+			     __string(driver, dev_driver_string(dev))
+			     __field(u64, orig)
+			     __field(size_t, size)
+			     __field(int, dir)
+			     __field(long, offset)
+			     __field(size_t, len)),
+	    TP_fast_assign(__assign_str(device);
+			   __assign_str(driver);
+			   __entry->orig = orig;
+			   __entry->size = size;
+			   __entry->dir = dir;
+			   __entry->offset = offset;
+			   __entry->len = len;),
+	    TP_printk("device=%s driver=%s orig=%#llx size=%zu dir=%s offset=%ld len=%zu",
+		      __get_str(device), __get_str(driver), __entry->orig,
+		      __entry->size, show_dma_bounce_dir(__entry->dir),
+		      __entry->offset, __entry->len)
+);
+
 #endif /* _TRACE_DMA_BOUNCE_H */
 
 /* This part must be outside protection */
