@@ -518,6 +518,7 @@ static void hazard_case_desc(const struct hazard_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(hazard, hazard_cases, hazard_case_desc);
 
+#ifdef CONFIG_DMA_BOUNCE_STATS
 struct hazard_event {
 	struct device *dev;
 	int count;
@@ -544,11 +545,6 @@ static void unregister_hazard_probe(void *data)
 	tracepoint_synchronize_unregister();
 }
 
-static void restore_audit_line(void *line)
-{
-	dma_bounce_set_audit((uintptr_t)line);
-}
-
 static void debug_hazard(struct kunit *test)
 {
 	const struct hazard_case *c = test->param_value;
@@ -560,15 +556,11 @@ static void debug_hazard(struct kunit *test)
 	u8 *buf;
 	int i;
 
-	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS) || !IS_ENABLED(CONFIG_TRACEPOINTS))
-		kunit_skip(test, "needs CONFIG_DMA_BOUNCE_STATS and CONFIG_TRACEPOINTS");
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "CONFIG_TRACEPOINTS is not set");
 	dev = debug_test_device(test, c->coherent);
-	if (c->coherent) {
-		test_switches_global(test, "audit mode");
-		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit_line,
-				(void *)(uintptr_t)dma_bounce_audit_line()), 0);
-		dma_bounce_set_audit(128);
-	}
+	if (c->coherent)
+		test_set_audit(test, 128);
 
 	/* A power of two: aligned to it, so 8 bytes into a line of any size. */
 	buf = test_kmalloc(test, 512, GFP_KERNEL | __GFP_ZERO);
@@ -606,6 +598,61 @@ static void debug_hazard(struct kunit *test)
 				    "%s: %s counter", c->name, dma_bounce_stat_name(i));
 }
 
+/*
+ * The hazard the size rule leaves: 1500 bytes 8 bytes into a line, which
+ * the size rule maps in place (not a small kmalloc() size), while the CPU
+ * writes the bytes before them in the same line. Booted with
+ * dma_bounce=kmalloc, dma-debug reports it; with dma_bounce=misaligned,
+ * the same mapping is bounced, and the bounce counts as protective.
+ */
+static void debug_hazard_size_rule(struct kunit *test)
+{
+	enum dma_bounce_policy policy = dma_bounce_get_policy();
+	struct dma_bounce_stats got;
+	struct device *dev;
+	dma_addr_t dma;
+	u32 before;
+	u8 *buf;
+
+	if (policy != DMA_BOUNCE_POLICY_KMALLOC &&
+	    policy != DMA_BOUNCE_POLICY_MISALIGNED)
+		kunit_skip(test, "booted with dma_bounce=%s",
+			   dma_bounce_policy_name(policy));
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG) || !debug_dma_active())
+		kunit_skip(test, "dma-debug is off");
+	dev = noncoherent_test_device(test);
+
+	buf = test_kmalloc(test, 2048, GFP_KERNEL | __GFP_ZERO);
+	before = debug_dma_error_count();
+	dma = test_map_single(test, dev, buf + 8, 1500, DMA_FROM_DEVICE);
+	WRITE_ONCE(buf[4], 0xa5);
+	test_unmap_single(test, dev, dma);
+	dma_bounce_stats_read(dev, &got);
+
+	if (policy == DMA_BOUNCE_POLICY_KMALLOC) {
+		KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 1,
+				    "the size rule's hazard was not reported");
+		KUNIT_EXPECT_EQ(test, got.count[DMA_BOUNCE_STAT_HAZARD], 1);
+		KUNIT_EXPECT_EQ(test, got.count[DMA_BOUNCE_STAT_PROTECTIVE], 0);
+	} else {
+		KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+				    "a bounced mapping was reported");
+		KUNIT_EXPECT_EQ(test, got.count[DMA_BOUNCE_STAT_HAZARD], 0);
+		KUNIT_EXPECT_EQ(test, got.count[DMA_BOUNCE_STAT_PROTECTIVE], 1);
+	}
+}
+#else
+static void debug_hazard(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
+}
+
+static void debug_hazard_size_rule(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
+}
+#endif
+
 static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
 	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
@@ -616,6 +663,7 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_xen_swiotlb),
 	KUNIT_CASE(debug_opaque_ops),
 	KUNIT_CASE_PARAM(debug_hazard, hazard_gen_params),
+	KUNIT_CASE(debug_hazard_size_rule),
 	{}
 };
 

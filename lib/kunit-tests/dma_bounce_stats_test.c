@@ -537,26 +537,16 @@ static void unregister_audit_probe(void *data)
 	tracepoint_synchronize_unregister();
 }
 
-static void restore_audit(void *line)
-{
-	dma_bounce_set_audit((uintptr_t)line);
-}
-
 /* A coherent device, with audit mode checking against @line until the end. */
 static struct device *audit_test_device(struct kunit *test, unsigned int line)
 {
-	uintptr_t cur = dma_bounce_audit_line();
 	struct device *dev;
 
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_STATS))
 		kunit_skip(test, "CONFIG_DMA_BOUNCE_STATS is not set");
 
-	test_switches_global(test, "audit mode");
 	dev = test_dma_device(test, "dma-bounce-audit", true);
-
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
-							(void *)cur), 0);
-	dma_bounce_set_audit(line);
+	test_set_audit(test, line);
 	return dev;
 }
 

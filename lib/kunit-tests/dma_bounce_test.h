@@ -423,6 +423,19 @@ static inline struct task_struct *test_start_thread(struct kunit *test,
 	return task;
 }
 
+/*
+ * Whether mappings are counted, and audit mode, are settings of the whole
+ * system. The tests that switch them run only in the KUnit run at boot,
+ * before init starts any workload; loaded as a module into a running
+ * system, they skip rather than change what every device counts.
+ */
+static inline void test_switches_global(struct kunit *test, const char *what)
+{
+	if (system_state >= SYSTEM_RUNNING)
+		kunit_skip(test, "switches %s for every device: runs only at boot",
+			   what);
+}
+
 #ifdef CONFIG_DMA_BOUNCE_STATS
 /* What a device's counters must show, counter by counter. */
 static inline void expect_stats(struct kunit *test, struct device *dev,
@@ -466,18 +479,6 @@ static inline struct device *stats_test_device(struct kunit *test)
 	return dev;
 }
 
-/*
- * Whether mappings are counted, and audit mode, are settings of the whole
- * system. The tests that switch them run only in the KUnit run at boot,
- * before init starts any workload; loaded as a module into a running
- * system, they skip rather than change what every device counts.
- */
-static inline void test_switches_global(struct kunit *test, const char *what)
-{
-	if (system_state >= SYSTEM_RUNNING)
-		kunit_skip(test, "switches %s for every device: runs only at boot",
-			   what);
-}
 
 /* The rows of the dma_bounce/stats table that start with @name. */
 static inline int table_rows(struct kunit *test, const char *name, const char *driver)
@@ -508,6 +509,20 @@ static inline int table_rows(struct kunit *test, const char *name, const char *d
 static inline void stats_enable_again(void *unused)
 {
 	dma_bounce_stats_enable(true);
+}
+
+static inline void restore_audit(void *line)
+{
+	dma_bounce_set_audit((uintptr_t)line);
+}
+
+/* Audit mode against @line until the test ends: at boot only. */
+static inline void test_set_audit(struct kunit *test, unsigned int line)
+{
+	test_switches_global(test, "audit mode");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
+			(void *)(uintptr_t)dma_bounce_audit_line()), 0);
+	dma_bounce_set_audit(line);
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 
