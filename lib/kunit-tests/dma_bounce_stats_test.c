@@ -423,7 +423,7 @@ static void stats_device_gone(struct kunit *test)
 	stats_test_device(test);
 	if (!IS_ENABLED(CONFIG_DEBUG_FS))
 		kunit_skip(test, "no dma_bounce/stats without CONFIG_DEBUG_FS");
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	dev = kzalloc_obj(*dev, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	device_initialize(dev);
 	dev->release = release_test_device;

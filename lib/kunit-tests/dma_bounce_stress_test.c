@@ -357,6 +357,7 @@ static void stress_settings_writers(struct kunit *test)
 	struct device *dev = stats_test_device(test);
 	struct dma_bounce_stats got, last = {};
 	atomic_t *table_resets;
+	uintptr_t line;
 	int backwards = 0, compared = 0;
 	struct device *watched;
 	struct writer *w;
@@ -365,8 +366,9 @@ static void stress_settings_writers(struct kunit *test)
 	u64 made;
 
 	test_switches_global(test, "counting and audit mode");
+	line = dma_bounce_audit_line();
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_settings,
-			(void *)(uintptr_t)dma_bounce_audit_line()), 0);
+							(void *)line), 0);
 	watched = test_dma_device(test, "dma-bounce-watched", false);
 	table_resets = kunit_kzalloc(test, sizeof(*table_resets), GFP_KERNEL);
 	w = kunit_kcalloc(test, nw, sizeof(*w), GFP_KERNEL);

@@ -519,9 +519,11 @@ static inline void restore_audit(void *line)
 /* Audit mode against @line until the test ends: at boot only. */
 static inline void test_set_audit(struct kunit *test, unsigned int line)
 {
+	uintptr_t cur = dma_bounce_audit_line();
+
 	test_switches_global(test, "audit mode");
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
-			(void *)(uintptr_t)dma_bounce_audit_line()), 0);
+							(void *)cur), 0);
 	dma_bounce_set_audit(line);
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
