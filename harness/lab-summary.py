@@ -214,6 +214,19 @@ def load_expected(path):
     return expected
 
 
+# swiotlb's high-water mark in bytes: slots (2 KiB each) taken at once,
+# and of that the bytes small bounces held in lines of shared slots. The
+# two marks may come from different moments.
+IO_TLB_SIZE = 2048
+
+
+def swiotlb_hiwater_bytes(facts):
+    slots = facts.get("swiotlb_used_hiwater")
+    lines, line = facts.get("swiotlb_lines_hiwater"), facts.get("swiotlb_line_size")
+    return (str(int(slots) * IO_TLB_SIZE) if slots is not None else "?",
+            str(int(lines) * int(line)) if lines is not None and line is not None else "-")
+
+
 def kmalloc_kib(facts):
     return int(facts.get("kmalloc_slab_pages", 0)) * 4
 
@@ -278,16 +291,16 @@ def sustained(runs, out, problems):
         "sustained reads and receive)" % next(
             (r.facts.get("sustain_seconds") for r in runs.values()
              if r.facts.get("sustain_seconds")), "?"))
-    out("%-18s %8s %8s %6s %6s %6s %7s %6s %10s" % (
+    out("%-18s %8s %8s %6s %6s %6s %7s %6s %12s %14s" % (
         "run", "refused", "bounces", "large", "full", "sg", "noiotlb",
-        "attr", "swiotlb hw"))
+        "attr", "swiotlb hw B", "of it lines B"))
     for name, run in runs.items():
         c = run.counters.values()
-        out("%-18s %8d %8d %6d %6d %6d %7d %6d %10s" % (
+        out("%-18s %8d %8d %6d %6d %6d %7d %6d %12s %14s" % (
             (name, sum(d["refused"] for d in c),
              sum(d["bounces"] for d in c)) +
             tuple(sum(d[f] for d in c) for f in FALLBACKS) +
-            (run.facts.get("swiotlb_used_hiwater", "?"),)))
+            swiotlb_hiwater_bytes(run.facts)))
     out()
     out("%-18s %-25s %8s %8s %9s %22s" % (
         "run", "device", "sg lists", "entries", "segments",
@@ -425,8 +438,8 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
                             % (name, ", ".join(missing) or "any device"))
         out("%-18s %10s %12d %12s %10s %10d %12d" % (
             name, facts.get("boot_seconds", "?"),
-            kmalloc_kib(facts), facts.get("slab_kb", "?"), facts.get("swiotlb_used_hiwater", "?"),
-            checked, bad))
+            kmalloc_kib(facts), facts.get("slab_kb", "?"),
+            swiotlb_hiwater_bytes(facts)[0], checked, bad))
     if "off" in runs:
         off = kmalloc_kib(runs["off"].facts)
         for name, run in runs.items():

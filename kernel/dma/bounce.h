@@ -124,6 +124,8 @@ static inline unsigned int dma_bounce_audit_line(void)
 #if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_SWIOTLB)
 int swiotlb_dev_test_pool(struct device *dev, unsigned long nslabs);
 void swiotlb_dev_test_pool_free(struct device *dev);
+bool swiotlb_dev_test_lines(struct device *dev, bool on);
+unsigned int swiotlb_test_line_size(void);
 #endif
 
 #endif /* _KERNEL_DMA_BOUNCE_H */

@@ -28,6 +28,7 @@ struct bench_mapping {
 	struct scatterlist *sgl;
 	int nents;
 	int n;
+	unsigned long attrs;
 };
 
 /* The time of one DMA_FROM_DEVICE map+unmap of @m, averaged over @m->n. */
@@ -41,20 +42,24 @@ static u64 bench_map_unmap(struct device *dev, const struct bench_mapping *m,
 	start = ktime_get_ns();
 	for (i = 0; i < m->n; i++) {
 		if (m->sgl) {
-			if (unlikely(!dma_map_sg(dev, m->sgl, m->nents,
-						 DMA_FROM_DEVICE))) {
+			if (unlikely(!dma_map_sg_attrs(dev, m->sgl, m->nents,
+						       DMA_FROM_DEVICE,
+						       m->attrs))) {
 				(*errors)++;
 				continue;
 			}
-			dma_unmap_sg(dev, m->sgl, m->nents, DMA_FROM_DEVICE);
+			dma_unmap_sg_attrs(dev, m->sgl, m->nents,
+					   DMA_FROM_DEVICE, m->attrs);
 			continue;
 		}
-		dma = dma_map_single(dev, m->buf, m->len, DMA_FROM_DEVICE);
+		dma = dma_map_single_attrs(dev, m->buf, m->len,
+					   DMA_FROM_DEVICE, m->attrs);
 		if (unlikely(dma_mapping_error(dev, dma))) {
 			(*errors)++;
 			continue;
 		}
-		dma_unmap_single(dev, dma, m->len, DMA_FROM_DEVICE);
+		dma_unmap_single_attrs(dev, dma, m->len, DMA_FROM_DEVICE,
+				       m->attrs);
 	}
 	return div_u64(ktime_get_ns() - start, m->n);
 }
@@ -149,6 +154,7 @@ static const struct bench_buffer bench_buffers[] = {
 	{ "kmalloc-192",	192,	0,	192 },
 	{ "misaligned-8",	2048,	8,	8 },
 	{ "misaligned-40",	2048,	8,	40 },
+	{ "misaligned-64",	2048,	8,	64 },
 	{ "misaligned-1500",	2048,	8,	1500 },
 };
 
@@ -223,13 +229,16 @@ static bool bench_bounced(struct kunit *test, struct device *dev,
 	bool bounced;
 
 	if (m->sgl) {
-		KUNIT_ASSERT_EQ(test, test_map_sg(test, dev, m->sgl, m->nents,
-						  DMA_FROM_DEVICE), m->nents);
+		KUNIT_ASSERT_EQ(test, test_map_sg_attrs(test, dev, m->sgl,
+							m->nents,
+							DMA_FROM_DEVICE,
+							m->attrs), m->nents);
 		bounced = is_bounced(dev, sg_dma_address(m->sgl));
 		test_unmap_sg(test, dev, m->sgl);
 		return bounced;
 	}
-	dma = test_map_single(test, dev, m->buf, m->len, DMA_FROM_DEVICE);
+	dma = test_map_single_attrs(test, dev, m->buf, m->len, DMA_FROM_DEVICE,
+				    m->attrs);
 	bounced = is_bounced(dev, dma);
 	test_unmap_single(test, dev, dma);
 	return bounced;
@@ -327,9 +336,117 @@ static void bench_policy_cost(struct kunit *test)
 	}
 }
 
+/*
+ * Small bounces in lines of a shared slot against bounces in slots of
+ * their own, and against the same buffers mapped in place: one device with
+ * a pool of its own, the size of the default pool, small bounces taking
+ * lines and slots in alternate rounds. Buffers 8 bytes into a cache line,
+ * bounced under dma_bounce=misaligned; mapped in place with
+ * DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, as under dma_bounce=off.
+ */
+static const size_t bench_lines_sizes[] = { 8, 40, 64, 1500 };
+
+static void bench_lines_report(struct kunit *test, struct device *dev,
+			       struct bench_mapping *bounced,
+			       struct bench_mapping *in_place, const char *how)
+{
+	u64 t[3][BENCH_ROUNDS], med[3];
+	int errors = 0, r, w;
+
+	KUNIT_ASSERT_TRUE(test, bench_bounced(test, dev, bounced));
+	KUNIT_ASSERT_FALSE(test, bench_bounced(test, dev, in_place));
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		t[0][r] = bench_map_unmap(dev, in_place, &errors);
+		KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, false));
+		t[1][r] = bench_map_unmap(dev, bounced, &errors);
+		KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, true));
+		t[2][r] = bench_map_unmap(dev, bounced, &errors);
+		cond_resched();
+	}
+	KUNIT_ASSERT_EQ(test, errors, 0);
+	for (w = 0; w < 3; w++)
+		med[w] = median(t[w], BENCH_ROUNDS);
+	kunit_info(test, "bench: lines %zu-byte %s in-place %llu ns | slots %llu ns x%u.%03u | lines %llu ns x%u.%03u | lines/slots %u.%03u\n",
+		   bounced->len, how, med[0], med[1],
+		   permille(med[1], med[0]) / 1000, permille(med[1], med[0]) % 1000,
+		   med[2], permille(med[2], med[0]) / 1000,
+		   permille(med[2], med[0]) % 1000,
+		   permille(med[2], med[1]) / 1000, permille(med[2], med[1]) % 1000);
+}
+
+/* 8-byte bounces held at once until @dev's pool refuses one. */
+static int bench_lines_hold(struct kunit *test, struct device *dev, u8 *buf,
+			    dma_addr_t *dma, int max)
+{
+	unsigned int line = dma_get_cache_alignment();
+	int n, held;
+
+	for (n = 0; n < max; n++) {
+		dma[n] = dma_map_single_attrs(dev, buf + (size_t)n * line + 8, 8,
+					      DMA_FROM_DEVICE, DMA_ATTR_NO_WARN);
+		if (dma_mapping_error(dev, dma[n]))
+			break;
+	}
+	held = n;
+	while (n--)
+		dma_unmap_single(dev, dma[n], 8, DMA_FROM_DEVICE);
+	return held;
+}
+
+static void bench_lines(struct kunit *test)
+{
+	struct device *dev = bounce_test_device(test);
+	unsigned long nslabs = dev->dma_io_tlb_mem->nslabs;
+	struct scatterlist *sgl;
+	unsigned int line_size = swiotlb_test_line_size();
+	int i, j, max, slots, lines;
+	dma_addr_t *dma;
+	u8 *buf;
+
+	if (!line_size)
+		kunit_skip(test, "small bounces take slots on this system");
+	test_own_swiotlb_pool(test, dev, nslabs);
+	sgl = kunit_kcalloc(test, BENCH_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
+
+	for (i = 0; i < ARRAY_SIZE(bench_lines_sizes); i++) {
+		size_t len = bench_lines_sizes[i];
+		struct bench_mapping b = { .len = len, .n = BENCH_POLICY_MAPPINGS };
+		struct bench_mapping p = b;
+
+		p.attrs = DMA_ATTR_DEBUGGING_IGNORE_CACHELINES;
+		sg_init_table(sgl, BENCH_SG_ENTRIES);
+		for (j = 0; j < BENCH_SG_ENTRIES; j++)
+			sg_set_buf(&sgl[j], test_kmalloc(test, 2048, GFP_KERNEL) + 8, len);
+		b.buf = sg_virt(sgl);
+		p.buf = b.buf;
+		bench_lines_report(test, dev, &b, &p, "single");
+		b.sgl = sgl;
+		b.nents = BENCH_SG_ENTRIES;
+		p.sgl = b.sgl;
+		p.nents = b.nents;
+		bench_lines_report(test, dev, &b, &p, "sg-x4");
+	}
+
+	/* As many 8-byte bounces as the pool holds, and one more. */
+	max = nslabs * (IO_TLB_SIZE / line_size) + 1;
+	dma = kunit_kcalloc(test, max, sizeof(*dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	buf = test_kmalloc(test, (size_t)max * dma_get_cache_alignment(),
+			   GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, false));
+	slots = bench_lines_hold(test, dev, buf, dma, max);
+	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, true));
+	lines = bench_lines_hold(test, dev, buf, dma, max);
+	kunit_info(test, "bench: lines held 8-byte bounces from a pool of %lu KiB: slots %d | lines %d x%u.%03u\n",
+		   nslabs * IO_TLB_SIZE / SZ_1K, slots, lines,
+		   permille(lines, slots) / 1000, permille(lines, slots) % 1000);
+}
+
 static struct kunit_case bounce_bench_cases[] = {
 	KUNIT_CASE_SLOW(bench_counting),
 	KUNIT_CASE_SLOW(bench_policy_cost),
+	KUNIT_CASE_SLOW(bench_lines),
 	{}
 };
 
