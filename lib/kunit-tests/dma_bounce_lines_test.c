@@ -40,13 +40,15 @@ static struct device *lines_test_device(struct kunit *test, bool lines)
 {
 	struct device *dev;
 
+	/* swiotlb=nolines, or cache lines too large to divide a slot */
+	if (!swiotlb_test_line_size())
+		kunit_skip(test, "no line slots (swiotlb=nolines, or DMA cache lines of %d bytes)",
+			   dma_get_cache_alignment());
 	dev = test_dma_device(test, "swiotlb-lines",
 			      !IS_ENABLED(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE));
 	test_own_swiotlb_pool(test, dev, LINES_POOL_SLOTS);
 	dev->dma_io_tlb_mem->force_bounce = true;
-	if (!swiotlb_dev_test_lines(dev, lines))
-		kunit_skip(test, "no line slots: cache lines of %d bytes",
-			   dma_get_cache_alignment());
+	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, lines));
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_pool_off,
 							dev), 0);
 	return dev;
