@@ -46,6 +46,10 @@ def load(run_dir):
 
 REASONS = ["head", "tail", "size", "addressing", "forced"]
 FALLBACKS = ["fb_large", "fb_full", "fb_sg", "fb_noiotlb", "fb_attr"]
+# dma-debug's hazard detector (CONFIG_DMA_API_DEBUG): CPU writes next to an
+# inbound mapping made in place, and bounces that protected such a write or
+# were a precaution
+DETECTOR = ["hazard", "protective", "precaution"]
 
 
 def load_slabs(run_dir):
@@ -143,7 +147,8 @@ def load_counters(run_dir):
         if row["mode"] != "bounce":
             continue
         d = per_driver.setdefault(row["driver"], dict.fromkeys(
-            ["inbound", "bytes", "refused"] + REASONS + FALLBACKS, 0))
+            ["inbound", "bytes", "refused"] + REASONS + FALLBACKS + DETECTOR,
+            0))
         for k in d:
             d[k] += int(row.get(k, 0))
     for d in per_driver.values():
@@ -344,6 +349,45 @@ def sustained(runs, out, problems):
     out()
 
 
+def detector(runs, out, problems):
+    """dma-debug's hazard detector per driver and run: the CPU writes it saw
+    next to inbound mappings made in place (hazards: data a non-coherent
+    system loses), and whether each bounce protected such a write. Counts,
+    not rates: the number of inbound mappings varies from boot to boot."""
+    if not any("dma_debug_hazard_count" in r.facts for r in runs.values()):
+        out("hazard detector: not in this lab kernel (no CONFIG_DMA_API_DEBUG)")
+        out()
+        return
+    out("hazard detector (dma-debug), boot and workload: CPU writes next to "
+        "inbound mappings made in place, and what each bounce protected")
+    out("%-16s %-18s %9s %9s %8s %11s %11s" % (
+        "driver", "run", "inbound", "bounces", "hazards", "protective",
+        "precaution"))
+    for d in sorted({d for run in runs.values() for d in run.counters}):
+        for name, run in runs.items():
+            r = run.counters.get(d)
+            if r:
+                out("%-16s %-18s %9d %9d %8d %11d %11d" % (
+                    d, name, r["inbound"], r["bounces"], r["hazard"],
+                    r["protective"], r["precaution"]))
+    out()
+    out("%-18s %10s %10s %10s" % ("run", "hazards", "unwatched",
+                                  "dma-debug errors"))
+    for name, run in runs.items():
+        f = run.facts
+        out("%-18s %10s %10s %10s" % (
+            name, f.get("dma_debug_hazard_count", "?"),
+            f.get("dma_debug_unwatched_count", "?"),
+            f.get("dma_debug_error_count", "?")))
+        # under bounce-on-misalignment no in-place mapping may share a line
+        # the CPU writes: a hazard there is a hole in the policy
+        hazards = sum(r["hazard"] for r in run.counters.values())
+        if f.get("policy") == "misaligned" and hazards:
+            problems.append("%s: %d hazards under dma_bounce=misaligned"
+                            % (name, hazards))
+    out()
+
+
 def main(runs_dir, report_path, chart_path, expected_path=None):
     runs = {}
     for name in sorted(os.listdir(runs_dir),
@@ -373,6 +417,7 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
 
     drivers = table("the kernel's counters, boot and workload "
                     "(dma_bounce/stats)", "counters")
+    detector(runs, out, problems)
     table("perf, during the workload (dma-bounce-report)", "perf")
 
     # What the policy promises: on the very same mappings, no bounce the

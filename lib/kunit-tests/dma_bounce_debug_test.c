@@ -5,6 +5,7 @@
  */
 
 #include <linux/dma-map-ops.h>
+#include <linux/vmalloc.h>
 #ifdef CONFIG_SWIOTLB_XEN
 #include <xen/swiotlb-xen.h>
 #endif
@@ -653,6 +654,70 @@ static void debug_hazard_size_rule(struct kunit *test)
 }
 #endif
 
+/* What dma-debug knows of a coherent allocation the test pretends to make. */
+struct debug_coherent {
+	struct device *dev;
+	void *virt;
+	dma_addr_t dma;
+};
+
+static void debug_coherent_free(void *data)
+{
+	struct debug_coherent *c = data;
+
+	debug_dma_free_coherent(c->dev, 2 * PAGE_SIZE, c->virt, c->dma, 0);
+	vunmap(c->virt);
+}
+
+static void debug_free_pages(void *page)
+{
+	__free_pages(page, 1);
+}
+
+static void debug_free_page(void *page)
+{
+	__free_page(page);
+}
+
+/*
+ * A coherent allocation of two pages that are not contiguous, as dma-iommu
+ * and remapping allocators make them: dma-debug knows its first page only.
+ * The page that follows that one in memory is someone else's; mapping it
+ * inbound shares no line with the allocation. The lab found this under
+ * SMMUv3: e1000e's 8 KiB ring and virtio-blk reading into the page after
+ * the ring's first, reported as sharing its last line.
+ */
+static void debug_coherent_noncontiguous(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	struct debug_coherent *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	struct page *elsewhere = alloc_page(GFP_KERNEL);
+	struct page *mapped[2] = { pages, elsewhere };
+	u32 before;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, debug_free_pages,
+							pages), 0);
+	KUNIT_ASSERT_NOT_NULL(test, elsewhere);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, debug_free_page,
+							elsewhere), 0);
+	c->virt = vmap(mapped, 2, VM_MAP, PAGE_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->virt);
+	c->dev = dev;
+	c->dma = phys_to_dma(dev, page_to_phys(elsewhere));
+	debug_dma_alloc_coherent(dev, 2 * PAGE_SIZE, c->dma, c->virt, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, debug_coherent_free,
+							c), 0);
+
+	before = debug_dma_error_count();
+	test_map_single(test, dev, page_address(pages + 1), PAGE_SIZE,
+			DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "the page after a coherent allocation's first was reported as shared with it");
+}
+
 static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE_PARAM(debug_overlap, debug_gen_params),
 	KUNIT_CASE_PARAM(debug_kmalloc_neighbours, coherence_gen_params),
@@ -662,6 +727,7 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_merged_sg),
 	KUNIT_CASE(debug_xen_swiotlb),
 	KUNIT_CASE(debug_opaque_ops),
+	KUNIT_CASE(debug_coherent_noncontiguous),
 	KUNIT_CASE_PARAM(debug_hazard, hazard_gen_params),
 	KUNIT_CASE(debug_hazard_size_rule),
 	{}

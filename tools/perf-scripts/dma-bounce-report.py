@@ -19,7 +19,10 @@
 # DMA_FROM_DEVICE or DMA_BIDIRECTIONAL. Bounces are
 # dma_bounce:dma_bounce_map events; dma_bounce:dma_bounce_audit events are
 # the bounces that audit mode saw on coherent devices, which a non-coherent
-# system would make.
+# system would make. dma_bounce:dma_bounce_hazard events (dma-debug's hazard
+# detector, CONFIG_DMA_API_DEBUG) are CPU writes next to an inbound mapping
+# made in place, while the device owned its lines: the data a non-coherent
+# system loses. They get a table and call paths of their own.
 
 import argparse
 import os
@@ -49,6 +52,8 @@ class Device:
         self.audit = Counter()      # reason -> would-be bounces
         self.audit_bytes = 0
         self.copied_back = 0
+        self.hazards = 0            # dma_bounce_hazard events
+        self.hazard_bytes = 0       # bytes the CPU wrote, over them
 
     @property
     def bounced(self):
@@ -56,11 +61,12 @@ class Device:
 
     @property
     def active(self):
-        return self.inbound or self.bounces or self.audit
+        return self.inbound or self.bounces or self.audit or self.hazards
 
 
 devices = {}
 paths = defaultdict(Counter)        # driver -> call path -> bounces
+hazard_paths = defaultdict(Counter) # driver -> call path -> hazards
 events = Counter()
 opts = None
 have_callchains = False
@@ -172,6 +178,21 @@ def dma_bounce__dma_bounce_copy_back(event_name, context, common_cpu,
     device(device_name, driver).copied_back += size
 
 
+def dma_bounce__dma_bounce_hazard(event_name, context, common_cpu,
+                                  common_secs, common_nsecs, common_pid,
+                                  common_comm, common_callchain, device_name,
+                                  driver, orig, size, dir, offset, length):
+    # one event per side of the mapping whose lines changed; the call path
+    # is where the CPU took the mapping back (sync_for_cpu or unmap)
+    events["hazard"] += 1
+    dev = device(device_name, driver)
+    dev.hazards += 1
+    dev.hazard_bytes += length
+    path = call_path(common_callchain)
+    if path:
+        hazard_paths[dev.driver][path] += 1
+
+
 def dma__dma_map_phys(event_name, context, common_cpu, common_secs,
                       common_nsecs, common_pid, common_comm, common_callchain,
                       device_name, phys_addr, dma_addr, size, dir, attrs):
@@ -223,6 +244,8 @@ def by_driver():
         agg.audit.update(dev.audit)
         agg.audit_bytes += dev.audit_bytes
         agg.copied_back += dev.copied_back
+        agg.hazards += dev.hazards
+        agg.hazard_bytes += dev.hazard_bytes
     return sorted((d for d in drivers.values() if d.active),
                   key=lambda d: (-d.bounced - sum(d.audit.values()), d.name))
 
@@ -268,6 +291,27 @@ def print_paths():
             print("  %7d  %s" % (n, path))
 
 
+def print_hazards():
+    """dma-debug's hazards per driver, and the call paths that took the
+    mappings back; nothing if the recording has none."""
+    if not events["hazard"]:
+        return
+    print("\nhazards: CPU writes next to inbound mappings made in place "
+          "(dma_bounce:dma_bounce_hazard)\n")
+    print("%-16s %9s %11s" % ("driver", "hazards", "bytes"))
+    for d in sorted((d for d in by_driver() if d.hazards),
+                    key=lambda d: (-d.hazards, d.name)):
+        print("%-16s %9d %11d" % (d.name, d.hazards, d.hazard_bytes))
+    if not have_callchains:
+        return
+    print("\ntop call paths that took those mappings back (innermost first)")
+    for driver in sorted(hazard_paths,
+                         key=lambda d: -sum(hazard_paths[d].values())):
+        print("\n%s:" % (driver or "?"))
+        for path, n in hazard_paths[driver].most_common(opts.top):
+            print("  %7d  %s" % (n, path))
+
+
 def write_png(path):
     try:
         import matplotlib
@@ -307,7 +351,8 @@ def write_csv(path):
 
 
 def trace_end():
-    ours = events["bounce"] + events["audit"] + events["copy_back"]
+    ours = (events["bounce"] + events["audit"] + events["copy_back"] +
+            events["hazard"])
     if not ours and not events["map"]:
         print("no dma_bounce or dma events in this recording (%d other "
               "samples): record them with dma-bounce-record, on a kernel "
@@ -326,6 +371,7 @@ def trace_end():
               "  the dma:* events do not name drivers: give --drivers FILE "
               "(written by dma-bounce-record)" % " ".join(unknown))
     print_paths()
+    print_hazards()
     if opts.png:
         write_png(opts.png)
     if opts.csv:
