@@ -161,15 +161,22 @@ static bool lines_hold(struct lines_held *h, void *buf, size_t len)
 	return true;
 }
 
-/* Map 8-byte buffers of @b until the pool refuses one; how many it took. */
+/*
+ * Map 8-byte buffers of @b until the pool refuses one; how many it took.
+ * On one CPU: each CPU takes lines from a slot of its own, so a test that
+ * moved to another CPU would leave the free lines of the first one's slot
+ * to that CPU, and hold fewer than the pool has.
+ */
 static int lines_hold_until_refused(struct kunit *test, struct device *dev,
 				    struct lines_bufs *b, int max)
 {
 	struct lines_held *h = lines_held_alloc(test, dev, max);
 	int n;
 
+	migrate_disable();
 	while (h->nr < max && lines_hold(h, lines_buf(b, h->nr), 8))
 		;
+	migrate_enable();
 	n = h->nr;
 	lines_unmap_held(h);
 	return n;
