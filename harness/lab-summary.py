@@ -27,7 +27,11 @@ def load(run_dir):
         for line in f:
             key, _, value = line.strip().partition(" ")
             if key == "integrity":
-                fields = dict(kv.split("=") for kv in value.split()[1:])
+                # "integrity DISK bytes=N mismatches=N", or "integrity
+                # DISK missing" when the disk never appeared (reported
+                # below as a run without its integrity result)
+                fields = dict(kv.split("=", 1) for kv in value.split()[1:]
+                              if "=" in kv)
                 integrity[value.split()[0]] = fields
             elif key == "rx_packets":
                 # one line per NIC: driver, PCI device, frames received
