@@ -353,12 +353,17 @@ def sustained(runs, out, problems):
     out()
 
 
+def has_detector(runs):
+    """Whether the lab kernel had dma-debug's hazard detector."""
+    return any("dma_debug_hazard_count" in r.facts for r in runs.values())
+
+
 def detector(runs, out, problems):
     """dma-debug's hazard detector per driver and run: the CPU writes it saw
     next to inbound mappings made in place (hazards: data a non-coherent
     system loses), and whether each bounce protected such a write. Counts,
     not rates: the number of inbound mappings varies from boot to boot."""
-    if not any("dma_debug_hazard_count" in r.facts for r in runs.values()):
+    if not has_detector(runs):
         out("hazard detector: not in this lab kernel (no CONFIG_DMA_API_DEBUG)")
         out()
         return
@@ -533,7 +538,7 @@ def draw(runs, drivers, path):
         shown = drivers
     width = 0.8 / max(1, len(names))
     fig, ax = plt.subplots(figsize=(max(7, 3.5 * len(shown)), 4.5))
-    detector = any("dma_debug_hazard_count" in r.facts for r in runs.values())
+    split = has_detector(runs)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, name in enumerate(names):
         ds = runs[name].counters
@@ -541,7 +546,7 @@ def draw(runs, drivers, path):
         get = lambda k: [ds.get(d, {}).get(k, 0) for d in shown]
         bounces, protective, hazards = get("bounces"), get("protective"), get("hazard")
         c = colours[i % len(colours)]
-        if detector:
+        if split:
             rest = [b - p for b, p in zip(bounces, protective)]
             ax.bar(xs, rest, width, color=c, alpha=0.5, label=name)
             ax.bar(xs, protective, width, bottom=rest, color=c, hatch="//")
@@ -549,7 +554,7 @@ def draw(runs, drivers, path):
         else:
             ax.bar(xs, bounces, width, color=c, label=name)
         for x, b, p, h in zip(xs, bounces, protective, hazards):
-            text = "%d" % b + (" (%d)" % p if detector and p else "") + \
+            text = "%d" % b + (" (%d)" % p if split and p else "") + \
                 (" !%d" % h if h else "")
             ax.text(x, b, text, ha="center", va="bottom", fontsize=6,
                     rotation=90)
