@@ -14,7 +14,8 @@ import re
 import subprocess
 import sys
 
-ORDER = ["off", "kmalloc", "misaligned", "kmalloc-smmuv3", "misaligned-smmuv3"]
+ORDER = ["off", "kmalloc", "misaligned", "kmalloc-smmuv3", "misaligned-smmuv3",
+         "audit"]
 
 # One run: facts.txt, perf's figures per driver (drivers.csv), integrity per
 # device, the kernel's counters per driver, the report's top call paths.
@@ -145,10 +146,11 @@ def device_counters(run_dir):
 
 def load_counters(run_dir):
     """The kernel's dma_bounce/stats table (boot and workload), summed per
-    driver into the columns of drivers.csv."""
+    driver into the columns of drivers.csv. In audit mode (coherent
+    devices) the bounces are those a non-coherent system would make."""
     per_driver = {}
     for row in device_counters(run_dir).values():
-        if row["mode"] != "bounce":
+        if row["mode"] not in ("bounce", "audit"):
             continue
         d = per_driver.setdefault(row["driver"], dict.fromkeys(
             ["inbound", "bytes", "refused"] + REASONS + FALLBACKS + DETECTOR,
@@ -353,6 +355,12 @@ def sustained(runs, out, problems):
     out()
 
 
+def is_audit(run):
+    """Whether a run audited coherent devices (dma_bounce_audit=on)."""
+    return re.search(r"\bdma_bounce_audit=(on|[0-9]*[1-9])",
+                     run.facts.get("cmdline", "")) is not None
+
+
 def has_detector(runs):
     """Whether the lab kernel had dma-debug's hazard detector."""
     return any("dma_debug_hazard_count" in r.facts for r in runs.values())
@@ -389,12 +397,31 @@ def detector(runs, out, problems):
             f.get("dma_debug_unwatched_count", "?"),
             f.get("dma_debug_error_count", "?")))
         # under bounce-on-misalignment no in-place mapping may share a line
-        # the CPU writes: a hazard there is a hole in the policy
+        # the CPU writes: a hazard there is a hole in the policy (audit
+        # mode maps everything in place: its hazards are its findings)
         hazards = sum(r["hazard"] for r in run.counters.values())
-        if f.get("policy") == "misaligned" and hazards:
+        if f.get("policy") == "misaligned" and hazards and not is_audit(run):
             problems.append("%s: %d hazards under dma_bounce=misaligned"
                             % (name, hazards))
     out()
+    for name, run in runs.items():
+        if not is_audit(run):
+            continue
+        # coherent devices, everything in place: a hazard is a CPU write
+        # that a non-coherent system would lose, or make the device's data
+        # lose, if the mapping were made in place there
+        lost = sorted(d for d, r in run.counters.items() if r["hazard"])
+        out("%s (coherent devices, audit mode): drivers whose inbound "
+            "mappings would lose data on a non-coherent system if made in "
+            "place: %s" % (name, ", ".join(
+                "%s (%d)" % (d, run.counters[d]["hazard"]) for d in lost)
+                or "none"))
+        would = sorted(d for d, r in run.counters.items() if r["bounces"])
+        out("%s: drivers with inbound mappings a non-coherent system would "
+            "bounce under dma_bounce=misaligned: %s" % (name, ", ".join(
+                "%s (%d)" % (d, run.counters[d]["bounces"]) for d in would)
+                or "none"))
+        out()
 
 
 def main(runs_dir, report_path, chart_path, expected_path=None):

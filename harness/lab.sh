@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The QEMU arm64 lab: a virt machine whose PCIe and virtio devices Linux
-# treats as non-coherent. Sourced after lib.sh.
+# treats as non-coherent; and with LAB_ARCH=x86_64, a q35 machine, coherent,
+# which the lab audits. Sourced after lib.sh.
 
 LAB=$BUILD/lab
 LAB_SMP=2
@@ -42,7 +43,7 @@ lab_dtb() {
 lab_disks() {
 	local d
 	mkdir -p "$LAB"
-	for d in vblk:64M nvme:64M usb:16M; do
+	for d in vblk:64M nvme:64M usb:16M sata:64M vscsi:64M sd:64M; do
 		[ -e "$LAB/${d%%:*}.img" ] || truncate -s "${d#*:}" "$LAB/${d%%:*}.img"
 	done
 	rm -f "$LAB/out.img"
@@ -74,21 +75,42 @@ lab_boot() {
 	return 1
 }
 
+# lab_machine_args MACHINE: set qemu, console and machine_args (an array)
+# to QEMU's binary, the guest's console, and the machine, CPU and devices
+# only that machine has, for LAB_ARCH
+lab_machine_args() {
+	local machine=$1
+	case ${LAB_ARCH:-arm64} in
+	x86_64)
+		# the SATA disk on q35's own ICH9 AHCI controller
+		qemu=qemu-system-x86_64 console=ttyS0
+		machine_args=(-machine q35 -cpu max
+			-device ide-hd,drive=sata,bus=ide.0,model=LABSATA) ;;
+	*)
+		# the SATA disk on an ICH9 AHCI controller of its own
+		qemu=qemu-system-aarch64 console=ttyAMA0
+		machine_args=(-machine "$machine" -cpu max
+			-device ich9-ahci,id=ahci
+			-device ide-hd,drive=sata,bus=ahci.0,model=LABSATA)
+		[ "${LAB_COHERENT:-0}" = 1 ] ||
+			machine_args+=(-dtb "$(lab_dtb "$machine")") ;;
+	esac
+	machine_args+=(-drive "file=$LAB/sata.img,if=none,format=raw,id=sata")
+}
+
 lab_boot_once() {
-	local kernel=$1 initrd=$2 machine=$3 log=$4 dtb=()
+	local kernel=$1 initrd=$2 machine=$3 log=$4 machine_args=() console qemu
 	shift 4
-	if [ "${LAB_COHERENT:-0}" != 1 ]; then
-		dtb=(-dtb "$(lab_dtb "$machine")")
-	fi
+	lab_machine_args "$machine"
 	lab_disks
 	local iommu=iommu_platform=on,disable-legacy=on
 	# empty now, not when QEMU starts: the watch below must never see the
 	# console of an earlier boot
 	: >"$log"
-	timeout 1200 qemu-system-aarch64 -machine "$machine" -cpu max \
+	timeout 1200 "$qemu" "${machine_args[@]}" \
 		-smp "$LAB_SMP" -m "$LAB_MEM" -nographic -no-reboot \
-		-kernel "$kernel" -initrd "$initrd" "${dtb[@]}" \
-		-append "console=ttyAMA0 $*" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=$console $*" \
 		-drive "file=$LAB/vblk.img,if=none,format=raw,id=vblk" \
 		-device "virtio-blk-pci,drive=vblk,serial=labvblk,$iommu" \
 		-drive "file=$LAB/out.img,if=none,format=raw,id=out" \
@@ -100,11 +122,18 @@ lab_boot_once() {
 		-device usb-kbd,bus=xhci.0,port=1.1 \
 		-drive "file=$LAB/usb.img,if=none,format=raw,id=usb" \
 		-device usb-storage,bus=xhci.0,port=1.2,drive=usb \
+		-device "virtio-scsi-pci,id=vscsi,$iommu" \
+		-drive "file=$LAB/vscsi.img,if=none,format=raw,id=vscsi" \
+		-device scsi-hd,bus=vscsi.0,drive=vscsi,product=LABVSCSI \
+		-device sdhci-pci \
+		-drive "file=$LAB/sd.img,if=none,format=raw,id=sd" \
+		-device sd-card,drive=sd \
 		-netdev hubport,id=n0,hubid=0 -netdev hubport,id=n1,hubid=0 \
-		-netdev hubport,id=n2,hubid=0 \
+		-netdev hubport,id=n2,hubid=0 -netdev hubport,id=n3,hubid=0 \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,$iommu" \
 		-device e1000e,netdev=n1,mac=52:54:00:00:00:02 \
 		-device e1000,netdev=n2,mac=52:54:00:00:00:03 \
+		-device usb-net,bus=xhci.0,port=2,netdev=n3,mac=52:54:00:00:00:04 \
 		</dev/null >"$log" 2>&1 &
 	local qemu=$! status=0
 	# progress: what the guest reports, as it reports it
