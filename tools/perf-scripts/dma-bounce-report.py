@@ -39,7 +39,11 @@ DMA_ATTR_MMIO = 1 << 10  # include/linux/dma-mapping.h
 # Frames that every bounce goes through: not what a driver developer needs.
 PLUMBING = ("dma_bounce_", "trace_", "perf_", "swiotlb_", "dma_direct_",
             "__dma_", "dma_map_", "iommu_dma_", "__iommu_dma_",
-            "dma_count", "__traceiter_", "__probestub_")
+            "dma_count", "__traceiter_", "__probestub_",
+            # a hazard is reported from dma-debug, as the CPU takes the
+            # mapping back: unmap or sync
+            "report_hazard", "dma_debug_", "check_unmap", "check_sync",
+            "debug_dma_", "dma_unmap_", "dma_sync_")
 
 
 class Device:
