@@ -156,6 +156,27 @@ lab_boot_once() {
 	return "$status"
 }
 
+# lab_initramfs NAME: the lab's initramfs for LAB_ARCH, with the guest
+# scripts of lab/ and dma-bounce-record, as $LAB/initramfs-NAME.cpio.gz;
+# prints its path
+lab_initramfs() {
+	local extra=$LAB/extra-$1
+	rm -rf "$extra"
+	mkdir -p "$extra/lab" "$extra/usr/bin"
+	cp "$TOP"/lab/* "$extra/lab/"
+	cp "$TOP/tools/perf-scripts/bin/dma-bounce-record" "$extra/usr/bin/"
+	say "initramfs for ${LAB_ARCH:-arm64} from Debian's packages"
+	"$TOP/harness/initramfs" "$extra" "$LAB/initramfs-$1.cpio.gz" | tail -n 1
+}
+
+# lab_report RUN_DIR: dma-bounce-report of a run's recording: report.txt,
+# drivers.csv and rate.png in RUN_DIR
+lab_report() {
+	"$TOP/tools/perf-scripts/bin/dma-bounce-report" -i "$1/run.perf.data" -- \
+		--top 3 --csv "$1/drivers.csv" --png "$1/rate.png" \
+		>"$1/report.txt" 2>"$1/report.err"
+}
+
 # lab_results DIR: unpack what the guest wrote to the output disk
 lab_results() {
 	mkdir -p "$1"
