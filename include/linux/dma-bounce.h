@@ -255,10 +255,8 @@ static inline bool dma_size_rule_bounces(struct device *dev, size_t size,
 static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 					  size_t size)
 {
-	/* dma_kmalloc_size_aligned(), without asking the CPU for its line */
 	return (reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL) &&
-	       (size >= 2 * ARCH_DMA_MINALIGN ||
-		IS_ALIGNED(kmalloc_size_roundup(size), dma_bounce_line_size));
+	       dma_kmalloc_size_aligned(size);
 }
 
 /**
