@@ -112,8 +112,6 @@ bool dma_bounce_owns_slab_padding(void);
 
 enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 					  unsigned int line);
-enum dma_bounce_fallback __dma_bounce_fallback_cause(struct device *dev,
-						     size_t bounce_len);
 void dma_bounce_fallback(struct device *dev, phys_addr_t phys, size_t size,
 			 enum dma_data_direction dir,
 			 enum dma_bounce_reason reason,
@@ -143,12 +141,6 @@ static inline enum dma_bounce_reason
 __dma_misalignment(phys_addr_t phys, size_t size, unsigned int line)
 {
 	return DMA_BOUNCE_NONE;
-}
-
-static inline enum dma_bounce_fallback
-__dma_bounce_fallback_cause(struct device *dev, size_t bounce_len)
-{
-	return DMA_BOUNCE_FALLBACK_NONE;
 }
 
 static inline void dma_bounce_fallback(struct device *dev, phys_addr_t phys,
@@ -250,7 +242,9 @@ static inline bool dma_size_rule_bounces(struct device *dev, size_t size,
  * @size: its length
  *
  * Such a bounce must never cost the mapping: when it cannot be made, the
- * mapping is made in place, as the size rule makes it.
+ * mapping is made in place, as the size rule makes it. Asking costs two
+ * calls (kmalloc_size_roundup(), dma_get_cache_alignment()): callers ask
+ * only once swiotlb has no room for the bounce, or refused it.
  */
 static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 					  size_t size)
@@ -260,34 +254,43 @@ static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 }
 
 /**
- * dma_bounce_attempt_attrs - the attributes to try a bounce with
- * @attrs: the mapping's DMA_ATTR_* flags
- * @optional: dma_bounce_is_optional() of the mapping
- *
- * A bounce that may give way must not warn that swiotlb is full: the
- * mapping is then made in place, and reported as a fallback instead.
- */
-static inline unsigned long dma_bounce_attempt_attrs(unsigned long attrs,
-						     bool optional)
-{
-	return optional ? attrs | DMA_ATTR_NO_WARN : attrs;
-}
-
-/**
  * dma_bounce_fallback_cause - should a bounce give way before it is tried?
  * @dev: the device, with a swiotlb pool
  * @bounce_len: how many bytes the bounce takes from swiotlb
- * @optional: dma_bounce_is_optional() of the mapping
+ * @reason: why the policy bounces the mapping
+ * @size: the length of the mapping
+ *
+ * A bounce that the size rule would not make may be as large as swiotlb's
+ * largest mapping (256 KiB, less with a min_align_mask), and may take the
+ * pool up to half its slots: the other half stays for the bounces the size
+ * rule makes too, so that they do not fail where they would not fail
+ * without this policy. A bounce that the pool refuses below that is made
+ * in place too, after swiotlb has said why.
  *
  * Return: %DMA_BOUNCE_FALLBACK_NONE to bounce the mapping, else why it is to
  * be made in place: too large for swiotlb, or swiotlb short of room.
  */
 static inline enum dma_bounce_fallback
-dma_bounce_fallback_cause(struct device *dev, size_t bounce_len, bool optional)
+dma_bounce_fallback_cause(struct device *dev, size_t bounce_len,
+			  enum dma_bounce_reason reason, size_t size)
 {
-	if (likely(!optional))
+	enum dma_bounce_fallback cause;
+
+	/* Only bounce-on-misalignment makes optional bounces. */
+	if (!IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) ||
+	    likely(reason != DMA_BOUNCE_HEAD && reason != DMA_BOUNCE_TAIL))
 		return DMA_BOUNCE_FALLBACK_NONE;
-	return __dma_bounce_fallback_cause(dev, bounce_len);
+
+	/* Room first: it is cheaper to ask than whether the bounce is optional. */
+	if (bounce_len > swiotlb_max_mapping_size(dev))
+		cause = DMA_BOUNCE_FALLBACK_LARGE;
+	else if (!swiotlb_below_half(dev, bounce_len))
+		cause = DMA_BOUNCE_FALLBACK_FULL;
+	else
+		return DMA_BOUNCE_FALLBACK_NONE;
+
+	return dma_bounce_is_optional(reason, size) ? cause :
+						      DMA_BOUNCE_FALLBACK_NONE;
 }
 
 /**

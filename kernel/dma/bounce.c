@@ -183,9 +183,11 @@ static bool dma_covers_object(size_t size, const struct kmem_obj_slot *slot)
  * Is the rest of the last line of a mapping that starts a line the slack
  * of the very object it maps? The mapping must start at a slab object,
  * cover it, and end its last line within what the object owns, which
- * excludes every byte of allocator metadata.
+ * excludes every byte of allocator metadata. Out of line: its slot on the
+ * stack would cost every other decision a stack canary.
  */
-static bool dma_tail_in_own_slack(void *addr, size_t size, unsigned int line)
+static noinline bool dma_tail_in_own_slack(void *addr, size_t size,
+					   unsigned int line)
 {
 	struct kmem_obj_slot slot;
 
@@ -207,7 +209,7 @@ static bool dma_tail_in_own_slack(void *addr, size_t size, unsigned int line)
  * PFN, not PCI peer-to-peer memory (a BAR of another device, uncached),
  * not a highmem page, which has no slab object to ask about either.
  */
-static struct page *dma_bounce_normal_page(phys_addr_t phys)
+static __always_inline struct page *dma_bounce_normal_page(phys_addr_t phys)
 {
 	unsigned long pfn = PHYS_PFN(phys);
 	struct page *page;
@@ -301,29 +303,6 @@ enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 	return DMA_BOUNCE_TAIL;
 }
 EXPORT_SYMBOL_GPL(__dma_misalignment);
-
-/**
- * __dma_bounce_fallback_cause - may a bounce the size rule would not make go ahead?
- * @dev: the device, with a swiotlb pool
- * @bounce_len: how many bytes it would take from the pool
- *
- * Such a bounce may be as large as swiotlb's largest mapping (256 KiB, less
- * with a min_align_mask), and may take the pool up to half its slots: the
- * other half stays for the bounces the size rule makes too, so that they
- * do not fail where they would not fail without this policy.
- *
- * Return: %DMA_BOUNCE_FALLBACK_NONE to bounce, else why not.
- */
-enum dma_bounce_fallback __dma_bounce_fallback_cause(struct device *dev,
-						     size_t bounce_len)
-{
-	if (bounce_len > swiotlb_max_mapping_size(dev))
-		return DMA_BOUNCE_FALLBACK_LARGE;
-	if (!swiotlb_below_half(dev, bounce_len))
-		return DMA_BOUNCE_FALLBACK_FULL;
-	return DMA_BOUNCE_FALLBACK_NONE;
-}
-EXPORT_SYMBOL_GPL(__dma_bounce_fallback_cause);
 
 /**
  * dma_bounce_fallback - make a mapping in place that the policy would bounce

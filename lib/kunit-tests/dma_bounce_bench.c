@@ -338,40 +338,45 @@ static void bench_policy_cost(struct kunit *test)
 
 /*
  * Small bounces in lines of a shared slot against bounces in slots of
- * their own, and against the same buffers mapped in place: one device with
- * a pool of its own, the size of the default pool, small bounces taking
- * lines and slots in alternate rounds. Buffers 8 bytes into a cache line,
- * bounced under dma_bounce=misaligned; mapped in place with
- * DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, as under dma_bounce=off.
+ * their own, and against mappings in place: one device with a pool of its
+ * own, the size of the default pool, all in alternate rounds. Buffers 8
+ * bytes into a cache line, bounced under dma_bounce=misaligned; mapped in
+ * place with DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, as under
+ * dma_bounce=off; and aligned buffers of the same size rounded up to whole
+ * lines, which the policy maps in place after its fast path.
  */
 static const size_t bench_lines_sizes[] = { 8, 40, 64, 1500 };
 
 static void bench_lines_report(struct kunit *test, struct device *dev,
 			       struct bench_mapping *bounced,
-			       struct bench_mapping *in_place, const char *how)
+			       struct bench_mapping *in_place,
+			       struct bench_mapping *aligned, const char *how)
 {
-	u64 t[3][BENCH_ROUNDS], med[3];
+	u64 t[4][BENCH_ROUNDS], med[4];
 	int errors = 0, r, w;
 
 	KUNIT_ASSERT_TRUE(test, bench_bounced(test, dev, bounced));
 	KUNIT_ASSERT_FALSE(test, bench_bounced(test, dev, in_place));
+	KUNIT_ASSERT_FALSE(test, bench_bounced(test, dev, aligned));
 	for (r = 0; r < BENCH_ROUNDS; r++) {
 		t[0][r] = bench_map_unmap(dev, in_place, &errors);
+		t[1][r] = bench_map_unmap(dev, aligned, &errors);
 		KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, false));
-		t[1][r] = bench_map_unmap(dev, bounced, &errors);
-		KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, true));
 		t[2][r] = bench_map_unmap(dev, bounced, &errors);
+		KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_lines(dev, true));
+		t[3][r] = bench_map_unmap(dev, bounced, &errors);
 		cond_resched();
 	}
 	KUNIT_ASSERT_EQ(test, errors, 0);
-	for (w = 0; w < 3; w++)
+	for (w = 0; w < 4; w++)
 		med[w] = median(t[w], BENCH_ROUNDS);
-	kunit_info(test, "bench: lines %zu-byte %s in-place %llu ns | slots %llu ns x%u.%03u | lines %llu ns x%u.%03u | lines/slots %u.%03u\n",
-		   bounced->len, how, med[0], med[1],
-		   permille(med[1], med[0]) / 1000, permille(med[1], med[0]) % 1000,
-		   med[2], permille(med[2], med[0]) / 1000,
-		   permille(med[2], med[0]) % 1000,
-		   permille(med[2], med[1]) / 1000, permille(med[2], med[1]) % 1000);
+	kunit_info(test, "bench: lines %zu-byte %s in-place %llu ns | aligned %llu ns | slots %llu ns x%u.%03u | lines %llu ns x%u.%03u | lines/slots %u.%03u | lines/aligned %u.%03u\n",
+		   bounced->len, how, med[0], med[1], med[2],
+		   permille(med[2], med[0]) / 1000, permille(med[2], med[0]) % 1000,
+		   med[3], permille(med[3], med[0]) / 1000,
+		   permille(med[3], med[0]) % 1000,
+		   permille(med[3], med[2]) / 1000, permille(med[3], med[2]) % 1000,
+		   permille(med[3], med[1]) / 1000, permille(med[3], med[1]) % 1000);
 }
 
 /* 8-byte bounces held at once until @dev's pool refuses one. */
@@ -397,7 +402,7 @@ static void bench_lines(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
 	unsigned long nslabs = dev->dma_io_tlb_mem->nslabs;
-	struct scatterlist *sgl;
+	struct scatterlist *sgl, *sgl_aligned;
 	unsigned int line_size = swiotlb_test_line_size();
 	int i, j, max, slots, lines;
 	dma_addr_t *dma;
@@ -408,24 +413,37 @@ static void bench_lines(struct kunit *test)
 	test_own_swiotlb_pool(test, dev, nslabs);
 	sgl = kunit_kcalloc(test, BENCH_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sgl);
+	sgl_aligned = kunit_kcalloc(test, BENCH_SG_ENTRIES, sizeof(*sgl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sgl_aligned);
 
 	for (i = 0; i < ARRAY_SIZE(bench_lines_sizes); i++) {
 		size_t len = bench_lines_sizes[i];
+		size_t whole = ALIGN(len, dma_get_cache_alignment());
 		struct bench_mapping b = { .len = len, .n = BENCH_POLICY_MAPPINGS };
-		struct bench_mapping p = b;
+		struct bench_mapping p = b, a = b;
 
 		p.attrs = DMA_ATTR_DEBUGGING_IGNORE_CACHELINES;
+		a.len = whole;
 		sg_init_table(sgl, BENCH_SG_ENTRIES);
-		for (j = 0; j < BENCH_SG_ENTRIES; j++)
+		sg_init_table(sgl_aligned, BENCH_SG_ENTRIES);
+		for (j = 0; j < BENCH_SG_ENTRIES; j++) {
 			sg_set_buf(&sgl[j], test_kmalloc(test, 2048, GFP_KERNEL) + 8, len);
+			/* kmalloc() aligns a power-of-two size to itself. */
+			sg_set_buf(&sgl_aligned[j],
+				   test_kmalloc(test, roundup_pow_of_two(whole),
+						GFP_KERNEL), whole);
+		}
 		b.buf = sg_virt(sgl);
 		p.buf = b.buf;
-		bench_lines_report(test, dev, &b, &p, "single");
+		a.buf = sg_virt(sgl_aligned);
+		bench_lines_report(test, dev, &b, &p, &a, "single");
 		b.sgl = sgl;
 		b.nents = BENCH_SG_ENTRIES;
 		p.sgl = b.sgl;
 		p.nents = b.nents;
-		bench_lines_report(test, dev, &b, &p, "sg-x4");
+		a.sgl = sgl_aligned;
+		a.nents = b.nents;
+		bench_lines_report(test, dev, &b, &p, &a, "sg-x4");
 	}
 
 	/* As many 8-byte bounces as the pool holds, and one more. */

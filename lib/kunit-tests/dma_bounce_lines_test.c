@@ -215,6 +215,7 @@ struct lines_case {
 	size_t len;
 	size_t offset;		/* of the buffer in its cache line */
 	enum dma_data_direction dir;
+	unsigned long attrs;
 };
 
 static const struct lines_case lines_cases[] = {
@@ -229,12 +230,16 @@ static const struct lines_case lines_cases[] = {
 	{ 257,	0,	DMA_FROM_DEVICE },	/* past 4 lines: a slot */
 	{ 1500,	8,	DMA_FROM_DEVICE },	/* a slot */
 	{ 40,	8,	DMA_TO_DEVICE },
+	/* The caller synced it: unmap copies nothing back, lines or slot. */
+	{ 8,	8,	DMA_FROM_DEVICE,	DMA_ATTR_SKIP_CPU_SYNC },
+	{ 1500,	8,	DMA_FROM_DEVICE,	DMA_ATTR_SKIP_CPU_SYNC },
 };
 
 static void lines_case_desc(const struct lines_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes at +%zu %s", c->len,
-		 c->offset, dir_name(c->dir));
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes at +%zu %s%s", c->len,
+		 c->offset, dir_name(c->dir),
+		 c->attrs & DMA_ATTR_SKIP_CPU_SYNC ? " skip-cpu-sync" : "");
 }
 
 KUNIT_ARRAY_PARAM(lines, lines_cases, lines_case_desc);
@@ -243,8 +248,9 @@ KUNIT_ARRAY_PARAM(lines, lines_cases, lines_case_desc);
 
 /*
  * A bounce takes lines if it fits in 4 of them, starting on a line; the
- * device's data comes back exactly, and the bytes around the buffer are
- * never touched, in either direction.
+ * device's data comes back exactly, unless the caller said it syncs for
+ * itself, and the bytes around the buffer are never touched, in either
+ * direction.
  */
 static void lines_round_trip(struct kunit *test)
 {
@@ -255,6 +261,8 @@ static void lines_round_trip(struct kunit *test)
 	u8 *mem = test_kmalloc(test, alloc, GFP_KERNEL);
 	u8 *buf = PTR_ALIGN(mem + LINES_GUARD, line) + c->offset;
 	bool small = c->len <= 4 * line;
+	bool copied_back = c->dir != DMA_TO_DEVICE &&
+			   !(c->attrs & DMA_ATTR_SKIP_CPU_SYNC);
 	long before = lines_used(dev);
 	phys_addr_t slot;
 	dma_addr_t dma;
@@ -264,7 +272,7 @@ static void lines_round_trip(struct kunit *test)
 	memset(mem, 0xa5, alloc);
 	for (i = 0; i < c->len; i++)
 		buf[i] = i;
-	dma = test_map_single(test, dev, buf, c->len, c->dir);
+	dma = test_map_single_attrs(test, dev, buf, c->len, c->dir, c->attrs);
 	slot = dma_to_phys(dev, dma);
 	KUNIT_ASSERT_TRUE(test, is_bounced(dev, dma));
 	KUNIT_EXPECT_EQ_MSG(test, lines_used(dev) - before,
@@ -283,8 +291,7 @@ static void lines_round_trip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lines_used(dev), before);
 
 	for (i = 0; i < c->len; i++)
-		KUNIT_ASSERT_EQ_MSG(test, buf[i],
-				    c->dir == DMA_TO_DEVICE ? (u8)i : (u8)~i,
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], copied_back ? (u8)~i : (u8)i,
 				    "byte %zu of %zu after unmap", i, c->len);
 	for (i = 0; i < buf - mem; i++)
 		KUNIT_ASSERT_EQ_MSG(test, mem[i], 0xa5, "byte %zu before the buffer",

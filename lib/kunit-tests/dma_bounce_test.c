@@ -642,16 +642,16 @@ static void bounce_fallback_large(struct kunit *test)
 
 /*
  * Bounces the size rule would not make leave half of the pool to those it
- * would make: with half of the slots held, they give way; with a few less,
- * they are made again.
+ * would make: with half of the slots held, they give way, and those it
+ * would make are still made; with a few less, they are made again.
  */
 static void bounce_fallback_half_pool(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
 	struct fallback_capture *cap = capture_fallbacks(test, dev);
 	u8 *big = test_kmalloc(test, 1024, GFP_KERNEL);
-	bool full_bounced, room_bounced;
-	dma_addr_t *dma, opt;
+	bool full_bounced, room_bounced, needed_bounced;
+	dma_addr_t *dma, opt, needed;
 	unsigned long half;
 	int held, max;
 	u8 *buf;
@@ -671,6 +671,11 @@ static void bounce_fallback_half_pool(struct kunit *test)
 	full_bounced = !dma_mapping_error(dev, opt) && is_bounced(dev, opt);
 	if (!dma_mapping_error(dev, opt))
 		dma_unmap_single(dev, opt, 512, DMA_FROM_DEVICE);
+	/* 8 bytes into a line: a kmalloc-8 size, which the size rule bounces. */
+	needed = dma_map_single(dev, big + 8, 8, DMA_FROM_DEVICE);
+	needed_bounced = !dma_mapping_error(dev, needed) && is_bounced(dev, needed);
+	if (!dma_mapping_error(dev, needed))
+		dma_unmap_single(dev, needed, 8, DMA_FROM_DEVICE);
 
 	unmap_all(dev, dma + half - 8, held - (half - 8));
 	held = half - 8;
@@ -682,6 +687,9 @@ static void bounce_fallback_half_pool(struct kunit *test)
 
 	KUNIT_EXPECT_FALSE_MSG(test, full_bounced,
 			       "bounced with %lu of %lu slots held", half + 8, 2 * half);
+	KUNIT_EXPECT_TRUE_MSG(test, needed_bounced,
+			      "8 bytes not bounced with %lu of %lu slots held",
+			      half + 8, 2 * half);
 	KUNIT_EXPECT_TRUE_MSG(test, room_bounced,
 			      "not bounced with %lu of %lu slots held", half - 8, 2 * half);
 	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
@@ -878,8 +886,7 @@ static void bounce_versus_size_rule(struct kunit *test)
 		diff = DIFF_NONE;
 	else if (!ours)
 		diff = DIFF_OWN_LINES;
-	else if (dma_bounce_fallback_cause(dev, c->len,
-					   dma_bounce_is_optional(ours, c->len)) ==
+	else if (dma_bounce_fallback_cause(dev, c->len, ours, c->len) ==
 		 DMA_BOUNCE_FALLBACK_LARGE)
 		diff = DIFF_FALLBACK;
 	else
