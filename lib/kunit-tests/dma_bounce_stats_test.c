@@ -503,6 +503,123 @@ static void stats_table(struct kunit *test)
 	}
 }
 
+/*
+ * Reading the table leaves interrupts on between devices: another CPU's
+ * function calls to the reader's CPU, each waited for, are answered while
+ * the table is half written. A walk with interrupts off throughout
+ * answers them only before its first row or after its last.
+ */
+#define IRQS_ANSWERS	8
+
+struct irqs_probe {
+	const char *table;	/* being written, zeroed past its end */
+	size_t size;
+	int cpu;		/* the reader's */
+	bool reading;
+	atomic_t answers;	/* with some of the table written */
+	size_t written[IRQS_ANSWERS];
+};
+
+/* How much of the table is written: its first NUL, by bisection. */
+static size_t irqs_table_written(const struct irqs_probe *p)
+{
+	size_t lo = 0, hi = p->size;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (READ_ONCE(p->table[mid]))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void irqs_answer(void *data)
+{
+	struct irqs_probe *p = data;
+	size_t written;
+	int i;
+
+	if (!READ_ONCE(p->reading))
+		return;
+	written = irqs_table_written(p);
+	if (!written)
+		return;
+	i = atomic_inc_return(&p->answers) - 1;
+	if (i < IRQS_ANSWERS)
+		p->written[i] = written;
+}
+
+static int irqs_caller_fn(void *data)
+{
+	struct irqs_probe *p = data;
+
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(p->reading)) {
+			smp_call_function_single(p->cpu, irqs_answer, p, true);
+			udelay(20);
+		} else {
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static void stats_table_irqs(struct kunit *test)
+{
+	struct irqs_probe *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	size_t size = TABLE_DEVICES * 256 + SZ_4K;
+	char *table = kunit_kzalloc(test, size, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
+	struct task_struct *caller;
+	int i, n, answers, midway = 0;
+	char name[32];
+	ssize_t len;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	stats_test_device(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "no dma_bounce/stats without CONFIG_DEBUG_FS");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU to call the reader's");
+	for (i = 0; i < TABLE_DEVICES; i++) {
+		struct device *dev;
+		dma_addr_t dma;
+
+		snprintf(name, sizeof(name), "dma-bounce-irqs%d", i);
+		dev = test_dma_device(test, name, false);
+		dma = test_map_single(test, dev, buf + 8, 40, DMA_FROM_DEVICE);
+		test_unmap_single(test, dev, dma);
+	}
+	/* Their files now, so that the read below is mostly the walk. */
+	KUNIT_ASSERT_GT(test, dma_bounce_stats_table(table, size), 0);
+	memset(table, 0, size);
+	p->table = table;
+	p->size = size;
+
+	migrate_disable();
+	p->cpu = smp_processor_id();
+	for (n = 0; cpumask_nth(n, cpu_online_mask) == p->cpu; n++)
+		;
+	caller = test_start_thread(test, irqs_caller_fn, p, n);
+	WRITE_ONCE(p->reading, true);
+	len = dma_bounce_stats_table(table, size);
+	WRITE_ONCE(p->reading, false);
+	kunit_release_action(test, test_thread_stop, caller);
+	migrate_enable();
+
+	KUNIT_ASSERT_GT(test, len, 0);
+	answers = min(atomic_read(&p->answers), IRQS_ANSWERS);
+	for (i = 0; i < answers; i++)
+		midway += p->written[i] < len;
+	KUNIT_EXPECT_EQ_MSG(test, midway, IRQS_ANSWERS,
+			    "of the first %d calls answered with part of the %zd-byte table of %d devices written, %d came before its end",
+			    answers, len, TABLE_DEVICES, midway);
+}
+
 /* Audit mode: what a coherent device's mappings would do without coherence. */
 struct audit_case {
 	const char *name;
@@ -651,6 +768,7 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_allocation_failure),
 	KUNIT_CASE(stats_device_gone),
 	KUNIT_CASE(stats_table),
+	KUNIT_CASE_SLOW(stats_table_irqs),
 	KUNIT_CASE_PARAM(audit_mapping, audit_gen_params),
 	KUNIT_CASE(audit_off),
 	KUNIT_CASE_PARAM(audit_parse, audit_parse_gen_params),
