@@ -101,6 +101,7 @@ struct dma_bounce_dev;
 struct dma_bounce_dev *dma_bounce_dev_alloc(struct device *dev);
 ssize_t dma_bounce_stats_table(char *buf, size_t size);
 bool dma_bounce_stats_has_file(const char *name);
+bool dma_bounce_stats_files_queued(void);
 #endif
 
 static inline bool dma_bounce_stats_enabled(void)

@@ -827,6 +827,17 @@ bool dma_bounce_stats_has_file(const char *name)
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_has_file);
+
+/**
+ * dma_bounce_stats_files_queued - is the work that makes the files queued?
+ *
+ * Return: true if it is queued and has not started.
+ */
+bool dma_bounce_stats_files_queued(void)
+{
+	return work_pending(&dma_bounce_files_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_files_queued);
 #endif
 
 static int dma_bounce_dev_show(struct seq_file *m, void *v)

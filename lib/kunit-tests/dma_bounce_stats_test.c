@@ -333,6 +333,45 @@ static struct dma_bounce_dev *failing_dev_alloc(struct device *dev)
 	return NULL;
 }
 
+/*
+ * The first mapping of a device raises an irq_work for its file and queues
+ * no work itself, whatever its context: made with interrupts off, it
+ * leaves the work unqueued until they are back on. Then the file comes.
+ */
+static void stats_first_mapping_queues_no_work(struct kunit *test)
+{
+	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
+	unsigned long flags;
+	struct device *dev;
+	dma_addr_t dma;
+	bool queued;
+	int i;
+
+	stats_test_device(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "no dma_bounce/devices/ without CONFIG_DEBUG_FS");
+	dev = test_dma_device(test, "dma-bounce-nowork", false);
+	/* Other devices' files first. */
+	for (i = 0; i < 100 && dma_bounce_stats_files_queued(); i++)
+		msleep(10);
+	KUNIT_ASSERT_FALSE_MSG(test, dma_bounce_stats_files_queued(),
+			       "the files' work still queued after a second");
+
+	local_irq_save(flags);
+	dma = dma_map_single(dev, buf + 8, 40, DMA_FROM_DEVICE);
+	queued = dma_bounce_stats_files_queued();
+	local_irq_restore(flags);
+	if (!dma_mapping_error(dev, dma))
+		dma_unmap_single(dev, dma, 40, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+
+	KUNIT_EXPECT_FALSE_MSG(test, queued,
+			       "%s: the first mapping queued the files' work itself",
+			       dev_name(dev));
+	KUNIT_EXPECT_TRUE_MSG(test, dma_bounce_stats_has_file(dev_name(dev)),
+			      "%s: no file", dev_name(dev));
+}
+
 #define ALLOC_FAIL_MAPPINGS	1000
 
 static void stats_allocation_failure(struct kunit *test)
@@ -765,6 +804,7 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_switched_off),
 	KUNIT_CASE(stats_concurrent),
 	KUNIT_CASE_SLOW(stats_first_mapping_race),
+	KUNIT_CASE(stats_first_mapping_queues_no_work),
 	KUNIT_CASE(stats_allocation_failure),
 	KUNIT_CASE(stats_device_gone),
 	KUNIT_CASE(stats_table),
