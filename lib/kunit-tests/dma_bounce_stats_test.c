@@ -352,8 +352,8 @@ static void stats_first_mapping_queues_no_work(struct kunit *test)
 		kunit_skip(test, "no dma_bounce/devices/ without CONFIG_DEBUG_FS");
 	dev = test_dma_device(test, "dma-bounce-nowork", false);
 	/* Other devices' files first. */
-	for (i = 0; i < 100 && dma_bounce_stats_files_queued(); i++)
-		msleep(10);
+	for (i = 0; i < 50 && dma_bounce_stats_files_queued(); i++)
+		msleep(20);
 	KUNIT_ASSERT_FALSE_MSG(test, dma_bounce_stats_files_queued(),
 			       "the files' work still queued after a second");
 
@@ -598,7 +598,7 @@ static int irqs_caller_fn(void *data)
 	while (!kthread_should_stop()) {
 		if (READ_ONCE(p->reading)) {
 			smp_call_function_single(p->cpu, irqs_answer, p, true);
-			udelay(20);
+			usleep_range(20, 40);
 		} else {
 			cond_resched();
 		}
