@@ -596,12 +596,9 @@ static int irqs_caller_fn(void *data)
 	struct irqs_probe *p = data;
 
 	while (!kthread_should_stop()) {
-		if (READ_ONCE(p->reading)) {
+		if (READ_ONCE(p->reading))
 			smp_call_function_single(p->cpu, irqs_answer, p, true);
-			usleep_range(20, 40);
-		} else {
-			cond_resched();
-		}
+		cond_resched();
 	}
 	return 0;
 }
