@@ -18,6 +18,7 @@ export CCACHE_BASEDIR=$BUILD	# relative paths: the cache serves any clone
 JOBS=${JOBS:-$(nproc)}
 
 PACKAGES=(build-essential gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
+	  gcc-arm-linux-gnueabihf
 	  qemu-system-arm qemu-system-x86 flex bison bc libelf-dev
 	  libssl-dev ccache dwarves python3 rsync xz-utils cpio kmod git
 	  perl python3-ply python3-git device-tree-compiler
@@ -92,6 +93,7 @@ hgit() {
 kunit_make_opts() {
 	case $1 in
 	arm64) echo "CC=ccache aarch64-linux-gnu-gcc" ;;
+	arm) echo "CC=ccache arm-linux-gnueabihf-gcc" ;;
 	x86_64) echo "CC=ccache gcc" ;;
 	riscv64) echo "CC=ccache riscv64-linux-gnu-gcc" ;;
 	*) die "unknown arch $1" ;;
@@ -101,6 +103,7 @@ kunit_make_opts() {
 kunit_cross() {
 	case $1 in
 	arm64) echo "--cross_compile=aarch64-linux-gnu-" ;;
+	arm) echo "--cross_compile=arm-linux-gnueabihf-" ;;
 	riscv64) echo "--cross_compile=riscv64-linux-gnu-" ;;
 	*) echo "" ;;
 	esac
@@ -144,6 +147,9 @@ run_kunit() {
 		# swiotlb-xen, which the dma-debug tests map through (no Xen
 		# is needed to run it: its translations are then the identity)
 		[ "$arch" != arm64 ] || args+=(--kconfig_add CONFIG_XEN=y)
+		# 32-bit arm, the counters' 32-bit reader: LPAE brings
+		# swiotlb, which the counters need; two CPUs, SMP
+		[ "$arch" != arm ] || args+=(--kconfig_add CONFIG_ARM_LPAE=y --kconfig_add CONFIG_SMP=y)
 	fi
 	say "kunit $cmd $arch ($name), log in $log"
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64

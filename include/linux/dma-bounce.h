@@ -236,6 +236,16 @@ static inline bool dma_size_rule_bounces(struct device *dev, size_t size,
 				 attrs);
 }
 
+/*
+ * A bounce for a first or last line shared with memory the mapping does not
+ * own: bounce-on-misalignment's own, which a caller's promise to keep those
+ * lines clean can waive, and which may give way to keep the size rule's.
+ */
+static inline bool dma_bounce_for_shared_line(enum dma_bounce_reason reason)
+{
+	return reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL;
+}
+
 /**
  * dma_bounce_is_optional - is this a bounce the size rule would not make?
  * @reason: why the policy bounces the mapping
@@ -249,7 +259,7 @@ static inline bool dma_size_rule_bounces(struct device *dev, size_t size,
 static inline bool dma_bounce_is_optional(enum dma_bounce_reason reason,
 					  size_t size)
 {
-	return (reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL) &&
+	return dma_bounce_for_shared_line(reason) &&
 	       dma_kmalloc_size_aligned(size);
 }
 
@@ -278,7 +288,7 @@ dma_bounce_fallback_cause(struct device *dev, size_t bounce_len,
 
 	/* Only bounce-on-misalignment makes optional bounces. */
 	if (!IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) ||
-	    likely(reason != DMA_BOUNCE_HEAD && reason != DMA_BOUNCE_TAIL))
+	    likely(!dma_bounce_for_shared_line(reason)))
 		return DMA_BOUNCE_FALLBACK_NONE;
 
 	/* Room first: it is cheaper to ask than whether the bounce is optional. */
@@ -289,8 +299,8 @@ dma_bounce_fallback_cause(struct device *dev, size_t bounce_len,
 	else
 		return DMA_BOUNCE_FALLBACK_NONE;
 
-	return dma_bounce_is_optional(reason, size) ? cause :
-						      DMA_BOUNCE_FALLBACK_NONE;
+	/* It gives way only where the size rule would not bounce. */
+	return dma_kmalloc_size_aligned(size) ? cause : DMA_BOUNCE_FALLBACK_NONE;
 }
 
 /**
@@ -326,7 +336,7 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	 * mainline); a misaligned one is made in place, and counted.
 	 */
 	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
-	    (reason == DMA_BOUNCE_HEAD || reason == DMA_BOUNCE_TAIL)) {
+	    dma_bounce_for_shared_line(reason)) {
 		dma_bounce_fallback(dev, phys, size, dir, reason,
 				    DMA_BOUNCE_FALLBACK_ATTR);
 		return DMA_BOUNCE_NONE;

@@ -278,8 +278,8 @@ static void lines_round_trip(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, lines_used(dev) - before,
 			    small ? (long)DIV_ROUND_UP(c->len, line) : 0,
 			    "lines held by a %zu-byte bounce", c->len);
-	KUNIT_EXPECT_EQ_MSG(test, slot % (small ? line : IO_TLB_SIZE), 0,
-			    "bounce at %pa", &slot);
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(slot, small ? line : IO_TLB_SIZE),
+			      "bounce at %pa", &slot);
 
 	/* The device sees the buffer, and writes its own data. */
 	dev_view = phys_to_virt(slot);
@@ -344,8 +344,8 @@ static void lines_never_share(struct kunit *test)
 
 	sort(span, n, sizeof(*span), cmp_span, NULL);
 	for (i = 0; i < n; i++) {
-		KUNIT_EXPECT_EQ_MSG(test, span[i].start % line, 0,
-				    "bounce at %pad", &span[i].start);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(span[i].start, line),
+				      "bounce at %pad", &span[i].start);
 		if (i + 1 < n)
 			KUNIT_EXPECT_LE_MSG(test, ALIGN(span[i].start + span[i].len, line),
 					    span[i + 1].start,

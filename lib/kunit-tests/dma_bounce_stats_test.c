@@ -316,6 +316,84 @@ static void stats_first_mapping_race(struct kunit *test)
 }
 
 /*
+ * A 32-bit CPU reads a 64-bit counter in two halves: a reader must never
+ * take one half from before an addition and the other from after it. A
+ * thread on another CPU counts bounces of U32_MAX bytes, each of which
+ * carries into the upper half of the bytes counter, while this thread
+ * reads. n bounces make n * U32_MAX bytes, whose halves (n - 1 and
+ * 2^32 - n) add up to U32_MAX; halves of two different sums do not.
+ */
+#define TORN_READS	100000
+
+struct torn_writer {
+	struct device *dev;
+	atomic_long_t adds;
+};
+
+static int torn_writer_fn(void *data)
+{
+	struct torn_writer *w = data;
+
+	while (!kthread_should_stop()) {
+		__dma_bounce_count(w->dev, DMA_BOUNCE_HEAD, U32_MAX, false);
+		atomic_long_inc(&w->adds);
+		if (!(atomic_long_read(&w->adds) % 1024))
+			cond_resched();
+	}
+	return 0;
+}
+
+static bool torn_bytes(u64 bytes)
+{
+	return bytes && (u64)upper_32_bits(bytes) + lower_32_bits(bytes) != U32_MAX;
+}
+
+static void stats_reads_whole_counters(struct kunit *test)
+{
+	struct torn_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	u64 bytes, last = 0, first_torn = 0;
+	struct dma_bounce_stats got;
+	struct task_struct *writer;
+	int i, n, torn = 0, backwards = 0;
+	long adds;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	if (!dma_bounce_stats_enabled())
+		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU to count while this one reads");
+	w->dev = kunit_device_register(test, "dma-bounce-torn");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w->dev);
+	/* The counters exist before the reads start. */
+	__dma_bounce_count(w->dev, DMA_BOUNCE_HEAD, U32_MAX, false);
+
+	migrate_disable();
+	for (n = 0; cpumask_nth(n, cpu_online_mask) == smp_processor_id(); n++)
+		;
+	writer = test_start_thread(test, torn_writer_fn, w, n);
+	for (i = 0; i < TORN_READS; i++) {
+		dma_bounce_stats_read(w->dev, &got);
+		bytes = got.count[DMA_BOUNCE_STAT_BYTES];
+		if (torn_bytes(bytes) && !torn++)
+			first_torn = bytes;
+		backwards += bytes < last;
+		last = bytes;
+	}
+	adds = atomic_long_read(&w->adds);
+	kunit_release_action(test, test_thread_stop, writer);
+	migrate_enable();
+
+	KUNIT_EXPECT_EQ_MSG(test, torn, 0,
+			    "%d of %d reads during %ld bounces of %u bytes took halves of two sums, the first %#llx",
+			    torn, TORN_READS, adds, U32_MAX, first_torn);
+	KUNIT_EXPECT_EQ_MSG(test, backwards, 0, "%d of %d reads went backwards",
+			    backwards, TORN_READS);
+	/* Reads that never overlapped a count would prove nothing. */
+	KUNIT_EXPECT_GE_MSG(test, adds, 1000L,
+			    "the writer counted %ld bounces during %d reads", adds, TORN_READS);
+}
+
+/*
  * When the counters cannot be allocated, every mapping is still made, is
  * counted as uncounted, and the allocation is not attempted again on each
  * mapping. The allocator is replaced in this test's thread only.
@@ -802,6 +880,7 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_switched_off),
 	KUNIT_CASE(stats_concurrent),
 	KUNIT_CASE_SLOW(stats_first_mapping_race),
+	KUNIT_CASE(stats_reads_whole_counters),
 	KUNIT_CASE(stats_first_mapping_queues_no_work),
 	KUNIT_CASE(stats_allocation_failure),
 	KUNIT_CASE(stats_device_gone),

@@ -1519,23 +1519,26 @@ static void bounce_boot_parameter(struct kunit *test)
 	kunit_info(test, "policy %s\n", dma_bounce_policy_name(dma_bounce_get_policy()));
 }
 
-/* kmalloc() stays 8-byte aligned with DMA_API_DEBUG, unless booted "off". */
+/*
+ * kmalloc() stays 8-byte aligned with DMA_API_DEBUG, unless booted "off".
+ * An architecture that aligns kmalloc() for DMA itself keeps its alignment.
+ */
 static void bounce_kmalloc_minalign(struct kunit *test)
 {
 	unsigned int line = dma_get_cache_alignment();
+	size_t want = 8;
 
 	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
 		kunit_skip(test, "CONFIG_DMA_API_DEBUG is not set");
 
-	if (dma_bounce_get_policy() == DMA_BOUNCE_POLICY_OFF &&
-	    IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
-		KUNIT_EXPECT_EQ_MSG(test, kmalloc_size_roundup(8), (size_t)line,
-				    "dma_bounce=off must align kmalloc() to the %u-byte line",
-				    line);
-	else
-		KUNIT_EXPECT_EQ_MSG(test, kmalloc_size_roundup(8), (size_t)8,
-				    "policy %s, cache line %u",
-				    dma_bounce_policy_name(dma_bounce_get_policy()), line);
+	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
+		want = max_t(size_t, 8, ARCH_KMALLOC_MINALIGN);
+	else if (dma_bounce_get_policy() == DMA_BOUNCE_POLICY_OFF)
+		want = line;
+	KUNIT_EXPECT_EQ_MSG(test, kmalloc_size_roundup(8), want,
+			    "policy %s, cache line %u, ARCH_KMALLOC_MINALIGN %u",
+			    dma_bounce_policy_name(dma_bounce_get_policy()), line,
+			    (unsigned int)ARCH_KMALLOC_MINALIGN);
 }
 
 static struct kunit_case bounce_policy_cases[] = {
