@@ -148,8 +148,11 @@ run_kunit() {
 		# is needed to run it: its translations are then the identity)
 		[ "$arch" != arm64 ] || args+=(--kconfig_add CONFIG_XEN=y)
 		# 32-bit arm, the counters' 32-bit reader: LPAE brings
-		# swiotlb, which the counters need; two CPUs, SMP
-		[ "$arch" != arm ] || args+=(--kconfig_add CONFIG_ARM_LPAE=y --kconfig_add CONFIG_SMP=y)
+		# swiotlb, which the counters need
+		[ "$arch" != arm ] || args+=(--kconfig_add CONFIG_ARM_LPAE=y)
+		# the two CPUs above: kunit.py's x86_64, riscv and arm
+		# configurations leave SMP off
+		args+=(--kconfig_add CONFIG_SMP=y)
 	fi
 	say "kunit $cmd $arch ($name), log in $log"
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64
