@@ -315,6 +315,16 @@ static void stats_first_mapping_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&r->errors), 0);
 }
 
+/* Which online CPU, by index, is not this one; migration is disabled. */
+static int other_cpu_index(void)
+{
+	int n;
+
+	for (n = 0; cpumask_nth(n, cpu_online_mask) == smp_processor_id(); n++)
+		;
+	return n;
+}
+
 /*
  * A 32-bit CPU reads a 64-bit counter in two halves: a reader must never
  * take one half from before an addition and the other from after it. A
@@ -336,8 +346,7 @@ static int torn_writer_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		__dma_bounce_count(w->dev, DMA_BOUNCE_HEAD, U32_MAX, false);
-		atomic_long_inc(&w->adds);
-		if (!(atomic_long_read(&w->adds) % 1024))
+		if (!(atomic_long_inc_return(&w->adds) % 1024))
 			cond_resched();
 	}
 	return 0;
@@ -354,7 +363,7 @@ static void stats_reads_whole_counters(struct kunit *test)
 	u64 bytes, last = 0, first_torn = 0;
 	struct dma_bounce_stats got;
 	struct task_struct *writer;
-	int i, n, torn = 0, backwards = 0;
+	int i, torn = 0, backwards = 0;
 	long adds;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
@@ -368,9 +377,7 @@ static void stats_reads_whole_counters(struct kunit *test)
 	__dma_bounce_count(w->dev, DMA_BOUNCE_HEAD, U32_MAX, false);
 
 	migrate_disable();
-	for (n = 0; cpumask_nth(n, cpu_online_mask) == smp_processor_id(); n++)
-		;
-	writer = test_start_thread(test, torn_writer_fn, w, n);
+	writer = test_start_thread(test, torn_writer_fn, w, other_cpu_index());
 	for (i = 0; i < TORN_READS; i++) {
 		dma_bounce_stats_read(w->dev, &got);
 		bytes = got.count[DMA_BOUNCE_STAT_BYTES];
@@ -688,7 +695,7 @@ static void stats_table_irqs(struct kunit *test)
 	char *table = kunit_kzalloc(test, size, GFP_KERNEL);
 	u8 *buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	struct task_struct *caller;
-	int i, n, answers, midway = 0;
+	int i, answers, midway = 0;
 	char name[32];
 	ssize_t len;
 
@@ -716,9 +723,7 @@ static void stats_table_irqs(struct kunit *test)
 
 	migrate_disable();
 	p->cpu = smp_processor_id();
-	for (n = 0; cpumask_nth(n, cpu_online_mask) == p->cpu; n++)
-		;
-	caller = test_start_thread(test, irqs_caller_fn, p, n);
+	caller = test_start_thread(test, irqs_caller_fn, p, other_cpu_index());
 	WRITE_ONCE(p->reading, true);
 	len = dma_bounce_stats_table(table, size);
 	WRITE_ONCE(p->reading, false);
