@@ -280,3 +280,50 @@ config_fragment() {
 		grep -v '^\s*#' "$f"
 	done
 }
+
+# kunit_dtb_line128: QEMU's arm64 virt device tree (kunit.py's machine: -cpu
+# max, 1 GiB, two CPUs) where each CPU describes its caches (L1 data and
+# instruction, and an L2 of its own, as CLIDR_EL1 has them): the first with
+# 64-byte lines, the second with 128-byte lines. Every CPU must describe
+# them, or cacheinfo takes CLIDR_EL1's for all. Prints its path.
+kunit_dtb_line128() {
+	local dtb=$BUILD/kunit-arm64-line128.dtb dts=$BUILD/kunit-arm64-line128.dts
+	if [ ! -s "$dtb" ]; then
+		qemu-system-aarch64 -machine "virt,dumpdtb=$BUILD/kunit-arm64-virt.dtb" \
+			-cpu max -smp 2 -m 1024 -nographic >/dev/null 2>&1 ||
+			die "qemu could not dump its device tree"
+		dtc -q -I dtb -O dts -o "$dts" "$BUILD/kunit-arm64-virt.dtb"
+		grep -q 'cpu@1 {' "$dts" || die "QEMU's device tree has no cpu@1"
+		# the L2 nodes last in the root, as dtc wants subnodes after
+		# properties
+		awk '
+		function caches(cpu, line) {
+			l[n++] = "\t\t\td-cache-size = <0x8000>;"
+			l[n++] = "\t\t\td-cache-line-size = <" line ">;"
+			l[n++] = "\t\t\ti-cache-size = <0x8000>;"
+			l[n++] = "\t\t\ti-cache-line-size = <0x40>;"
+			l[n++] = "\t\t\tnext-level-cache = <&l2c" cpu ">;"
+		}
+		function l2(cpu, line) {
+			print "\tl2c" cpu ": l2-cache" cpu " {"
+			print "\t\tcompatible = \"cache\";"
+			print "\t\tcache-level = <0x02>;"
+			print "\t\tcache-unified;"
+			print "\t\tcache-size = <0x100000>;"
+			print "\t\tcache-line-size = <" line ">;"
+			print "\t};"
+		}
+		/cpu@0 \{/ { l[n++] = $0; caches(0, "0x40"); next }
+		/cpu@1 \{/ { l[n++] = $0; caches(1, "0x80"); next }
+		{ l[n++] = $0 }
+		END {
+			for (i = 0; i < n - 1; i++)
+				print l[i]
+			l2(0, "0x40")
+			l2(1, "0x80")
+			print l[n - 1]
+		}' "$dts" >"$dts.new" && mv "$dts.new" "$dts"
+		dtc -q -I dts -O dtb -o "$dtb" "$dts"
+	fi
+	echo "$dtb"
+}

@@ -61,13 +61,17 @@ enum dma_bounce_reason {
  * @DMA_BOUNCE_FALLBACK_NO_SWIOTLB: the device has no swiotlb pool at all
  * @DMA_BOUNCE_FALLBACK_ATTR: the caller keeps the lines the mapping shares
  *	clean while the device owns them (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES),
- *	so there is nothing to protect
+ *	and those lines are its own: they lie inside the kmalloc() or slab
+ *	object that holds the mapping; or, in memory whose owner cannot be
+ *	told, the size rule maps it in place too
  *
  * A misaligned mapping that the size rule of v6.5 would map in place is
  * then mapped in place, as that rule maps it: bouncing by misalignment
  * never turns a mapping that succeeds without it into a failure. A mapping
  * whose caller keeps the shared lines clean (%DMA_BOUNCE_FALLBACK_ATTR) is
- * made in place whatever that rule would do.
+ * made in place where the caller can promise that, even where the size
+ * rule bounces it; a promise about lines that hold other owners' objects
+ * is no promise, and such a mapping is bounced as without the attribute.
  */
 enum dma_bounce_fallback {
 	DMA_BOUNCE_FALLBACK_NONE,
@@ -101,15 +105,23 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 }
 
 /*
- * dma_get_cache_alignment(), read once the CPUs have reported their cache
- * geometry: on arm64 it is an out-of-line call that the decision would
- * otherwise make for every inbound mapping.
+ * The largest dma_get_cache_alignment() of the CPUs that have been online:
+ * on arm64 it is an out-of-line call that the decision would otherwise
+ * make for every inbound mapping. It only grows, when a CPU with larger
+ * lines comes online.
  */
-extern unsigned int dma_bounce_line_size __ro_after_init;
+extern unsigned int dma_bounce_line_size __read_mostly;
+
+static inline unsigned int dma_bounce_line(void)
+{
+	return READ_ONCE(dma_bounce_line_size);
+}
 
 bool dma_bounce_unaligned_kmalloc(void);
 bool dma_bounce_owns_slab_padding(void);
 
+bool dma_bounce_promise_covers(phys_addr_t phys, size_t size,
+			       unsigned int line);
 enum dma_bounce_reason __dma_misalignment(phys_addr_t phys, size_t size,
 					  unsigned int line);
 void dma_bounce_fallback(struct device *dev, phys_addr_t phys, size_t size,
@@ -126,12 +138,24 @@ static inline enum dma_bounce_policy dma_bounce_get_policy(void)
 
 #define dma_bounce_line_size	((unsigned int)dma_get_cache_alignment())
 
+static inline unsigned int dma_bounce_line(void)
+{
+	return dma_get_cache_alignment();
+}
+
 static inline bool dma_bounce_unaligned_kmalloc(void)
 {
 	return IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC);
 }
 
 static inline bool dma_bounce_owns_slab_padding(void)
+{
+	return false;
+}
+
+/* Never asked: without the misaligned policy, no mapping shares a line. */
+static inline bool dma_bounce_promise_covers(phys_addr_t phys, size_t size,
+					     unsigned int line)
 {
 	return false;
 }
@@ -206,7 +230,7 @@ dma_bounce_decide(enum dma_bounce_policy policy, struct device *dev,
 
 	switch (policy) {
 	case DMA_BOUNCE_POLICY_MISALIGNED:
-		return dma_misalignment(phys, size, dma_bounce_line_size);
+		return dma_misalignment(phys, size, dma_bounce_line());
 	case DMA_BOUNCE_POLICY_KMALLOC:
 		if (dma_kmalloc_size_aligned(size))
 			return DMA_BOUNCE_NONE;
@@ -332,11 +356,14 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	 * The caller guarantees that the CPU does not dirty the lines this
 	 * mapping shares while the device owns them, and that every mapping
 	 * sharing them says so too: cache maintenance then loses nothing.
-	 * The size rule bounces such mappings all the same (SIZE, and in
-	 * mainline); a misaligned one is made in place, and counted.
+	 * It can guarantee that only for lines it owns, which the allocator
+	 * is asked about out of line. The size rule bounces such mappings all
+	 * the same (SIZE, and in mainline); one whose lines are the caller's
+	 * is made in place, and counted.
 	 */
 	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
-	    dma_bounce_for_shared_line(reason)) {
+	    dma_bounce_for_shared_line(reason) &&
+	    dma_bounce_promise_covers(phys, size, dma_bounce_line_size)) {
 		dma_bounce_fallback(dev, phys, size, dir, reason,
 				    DMA_BOUNCE_FALLBACK_ATTR);
 		return DMA_BOUNCE_NONE;

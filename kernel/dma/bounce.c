@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "dma-bounce: " fmt
 
 #include <kunit/visibility.h>
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/dma-bounce.h>
 #include <linux/init.h>
@@ -78,12 +79,37 @@ static enum dma_bounce_policy dma_bounce_boot_policy __ro_after_init =
 	DMA_BOUNCE_POLICY_DEFAULT;
 
 /* The largest line any CPU can write back, until the CPUs have told. */
-unsigned int dma_bounce_line_size __ro_after_init = ARCH_DMA_MINALIGN;
+unsigned int dma_bounce_line_size __read_mostly = ARCH_DMA_MINALIGN;
 EXPORT_SYMBOL_GPL(dma_bounce_line_size);
+
+/*
+ * A CPU comes online: the secondary CPUs at boot, any CPU later. It has
+ * reported its cache geometry by now (arm64 reads the firmware's cache
+ * description as it brings a CPU up), and its line may be larger than any
+ * so far: decide with the largest from now on, as the size rule does, which
+ * asks dma_get_cache_alignment() every time. Never smaller: mappings made
+ * meanwhile are unmapped with the line they were decided by.
+ */
+static int dma_bounce_cpu_online(unsigned int cpu)
+{
+	unsigned int line = dma_get_cache_alignment();
+
+	if (line > READ_ONCE(dma_bounce_line_size))
+		WRITE_ONCE(dma_bounce_line_size, line);
+	return 0;
+}
 
 static int __init dma_bounce_apply_boot_policy(void)
 {
+	int ret;
+
 	dma_bounce_line_size = dma_get_cache_alignment();
+	/* Before smp_init(), which brings the other CPUs online. */
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "dma/bounce:online",
+					dma_bounce_cpu_online, NULL);
+	if (ret < 0)
+		pr_warn("cannot follow the cache lines of CPUs brought online: %d\n",
+			ret);
 
 	if (dma_bounce_boot_policy == DMA_BOUNCE_POLICY_OFF)
 		static_branch_enable(&dma_bounce_off_key);
@@ -165,6 +191,9 @@ static bool dma_bounce_note_fallback(struct device *dev,
  * Does a mapping of @size bytes from the start of @slot cover the object as
  * its owner asked for it? If not, the bytes after the mapping are other
  * fields of the same object, which the CPU may write during the transfer.
+ * A kmalloc() object too large for the kmalloc() caches is a compound page
+ * of its own, whose size is its size class: a jumbo receive buffer or a
+ * firmware image mapped whole ends its last line in its own slack.
  */
 static bool dma_covers_object(size_t size, const struct kmem_obj_slot *slot)
 {
@@ -204,23 +233,58 @@ static noinline bool dma_tail_in_own_slack(void *addr, size_t size,
 	return ALIGN(size, line) <= slot.owned_size;
 }
 
-/*
- * Memory the CPU caches and the kernel maps: not MMIO behind a struct-less
- * PFN, not PCI peer-to-peer memory (a BAR of another device, uncached),
- * not a highmem page, which has no slab object to ask about either.
+/**
+ * dma_bounce_promise_covers - may the caller's promise keep a mapping in place?
+ * @phys: the first byte of a mapping that shares its first or last line
+ * @size: its length
+ * @line: the cache line size
+ *
+ * %DMA_ATTR_DEBUGGING_IGNORE_CACHELINES promises that the CPU leaves the
+ * lines the mapping shares clean while the device owns them. A caller can
+ * promise that for its own memory only: the rest of the line of a
+ * kmalloc(8) object holds other owners' objects, which they write when
+ * they like, and the invalidation at unmap would destroy those writes. So
+ * the promise keeps a mapping in place only where the mapping and its
+ * partial lines lie inside the kmalloc() or slab object that holds it, up
+ * to what that object owns, as the buffers of a __dma_from_device_group
+ * inside one structure do, however the object is aligned. (A line-owning
+ * page fragment holds its lines too, but never gets here:
+ * __dma_misalignment() keeps them in place itself.) A slab object
+ * that does not hold the lines is bounced, as without the attribute.
+ * Where no object can be found, the owner of the memory cannot be told:
+ * the mapping is decided as the size rule decides it, as mainline does
+ * whatever the attribute, so it is never bounced where mainline maps it
+ * in place, nor made in place where mainline bounces it.
+ *
+ * Out of line, and asked only about mappings that carry the attribute and
+ * share a line: dma_needs_bounce() is inlined into every mapping path, and
+ * the slab lookup with its slot on the stack would cost each of them code
+ * and a stack canary.
+ *
+ * Return: true to make the mapping in place.
  */
-static __always_inline struct page *dma_bounce_normal_page(phys_addr_t phys)
+bool dma_bounce_promise_covers(phys_addr_t phys, size_t size,
+			       unsigned int line)
 {
-	unsigned long pfn = PHYS_PFN(phys);
+	phys_addr_t end = phys + size, obj;
+	struct kmem_obj_slot slot;
 	struct page *page;
 
-	if (!pfn_valid(pfn))
-		return NULL;
-	page = pfn_to_page(pfn);
-	if (is_pci_p2pdma_page(page))
-		return NULL;
-	return page;
+	/* A length that wraps around ends in nothing the caller owns. */
+	if (unlikely(end < phys))
+		return false;
+
+	/* __dma_misalignment() found it in memory the CPU caches. */
+	page = pfn_to_page(PHYS_PFN(phys));
+	if (PageHighMem(page) || !kmem_find_obj_slot(phys_to_virt(phys), &slot))
+		return !folio_test_slab(page_folio(page)) &&
+		       dma_kmalloc_size_aligned(size);
+
+	obj = virt_to_phys(slot.start);
+	return ALIGN_DOWN(phys, line) >= obj &&
+	       ALIGN(end, line) - obj <= slot.owned_size;
 }
+EXPORT_SYMBOL_GPL(dma_bounce_promise_covers);
 
 /*
  * Is a line of @page in a page fragment that owns whole lines? Such
@@ -432,8 +496,7 @@ late_initcall(dma_bounce_debugfs_init);
  */
 static int __init dma_bounce_report(void)
 {
-	dma_bounce_line_size = max_t(unsigned int, dma_bounce_line_size,
-				     dma_get_cache_alignment());
+	dma_bounce_cpu_online(smp_processor_id());
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
 		return 0;
 

@@ -7,8 +7,28 @@
 #define _KERNEL_DMA_BOUNCE_H
 
 #include <linux/dma-bounce.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
 
 struct dentry;
+
+/*
+ * Memory the CPU caches, with a struct page: not MMIO behind a struct-less
+ * PFN, not PCI peer-to-peer memory (a BAR of another device, uncached).
+ * The decision and dma-debug's hazard detector ask it alike.
+ */
+static __always_inline struct page *dma_bounce_normal_page(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return NULL;
+	page = pfn_to_page(pfn);
+	if (is_pci_p2pdma_page(page))
+		return NULL;
+	return page;
+}
 
 int dma_bounce_parse_policy(const char *str, enum dma_bounce_policy *policy);
 const char *dma_bounce_policy_name(enum dma_bounce_policy policy);
@@ -94,6 +114,8 @@ void dma_bounce_stats_enable(bool enable);
 int dma_bounce_parse_audit(const char *str, unsigned int *line);
 void dma_bounce_set_audit(unsigned int line);
 unsigned int dma_bounce_audit_line(void);
+bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
+			      unsigned long attrs, unsigned int line);
 long dma_bounce_stats_uncounted(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -120,11 +142,19 @@ static inline unsigned int dma_bounce_audit_line(void)
 {
 	return 0;
 }
+
+static inline bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
+					    unsigned long attrs,
+					    unsigned int line)
+{
+	return false;
+}
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 
 #if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_SWIOTLB)
 int swiotlb_dev_test_pool(struct device *dev, unsigned long nslabs);
 void swiotlb_dev_test_pool_free(struct device *dev);
+bool swiotlb_dev_test_pool_grow(struct device *dev);
 bool swiotlb_dev_test_lines(struct device *dev, bool on);
 unsigned int swiotlb_test_line_size(void);
 #endif

@@ -563,6 +563,35 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
 EXPORT_SYMBOL_GPL(__dma_bounce_audit);
 
 /**
+ * dma_bounce_audit_bounces - would every policy bounce an inbound mapping
+ *	of a coherent device on a system that is not coherent?
+ * @phys: the first byte of the mapping
+ * @size: its length
+ * @attrs: its DMA_ATTR_* flags
+ * @line: the cache line audit mode checks against
+ *
+ * The misaligned policy decides as audit mode counts it, and makes in place
+ * a mapping whose caller keeps its shared lines clean
+ * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES); the size rule decides as
+ * dma_kmalloc_size_aligned() does, with @line for the DMA alignment.
+ * Neither bounces MMIO, nor a mapping that requires coherence. A mapping
+ * that both would bounce shares no cache line there, whatever the CPU
+ * writes next to it.
+ *
+ * Return: true if both would bounce it.
+ */
+bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
+			      unsigned long attrs, unsigned int line)
+{
+	if (attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT |
+		     DMA_ATTR_DEBUGGING_IGNORE_CACHELINES))
+		return false;
+	if (dma_misalignment(phys, size, line) == DMA_BOUNCE_NONE)
+		return false;
+	return size < 2 * line && !IS_ALIGNED(kmalloc_size_roundup(size), line);
+}
+
+/**
  * dma_bounce_parse_audit - parse an audit mode setting
  * @str: "on", "off", or the cache line size in bytes, a power of two from
  *	8 to PAGE_SIZE (0 is off); a trailing newline is allowed

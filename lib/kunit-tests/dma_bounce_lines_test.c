@@ -6,6 +6,8 @@
  * pool does), so the tests run the same on every architecture with
  * swiotlb, coherent or not, and never touch the shared pool.
  */
+#include <linux/cpu.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/sort.h>
 
@@ -20,7 +22,10 @@ static unsigned int lines_line_size(struct device *dev)
 	return swiotlb_test_line_size();
 }
 
-/* A slot holds this many lines: 32 on every system the harness runs. */
+/*
+ * A slot holds this many lines: 16 on arm64, whose lines are as large as
+ * the largest it may have (ARCH_DMA_MINALIGN, 128 bytes), 32 elsewhere.
+ */
 static unsigned int lines_per_slot(struct device *dev)
 {
 	return IO_TLB_SIZE / lines_line_size(dev);
@@ -227,7 +232,8 @@ static const struct lines_case lines_cases[] = {
 	{ 65,	63,	DMA_BIDIRECTIONAL },
 	{ 200,	8,	DMA_FROM_DEVICE },
 	{ 256,	0,	DMA_BIDIRECTIONAL },
-	{ 257,	0,	DMA_FROM_DEVICE },	/* past 4 lines: a slot */
+	{ 257,	0,	DMA_FROM_DEVICE },	/* past 4 lines of 64 bytes */
+	{ 513,	0,	DMA_FROM_DEVICE },	/* past 4 lines of 128 bytes: a slot */
 	{ 1500,	8,	DMA_FROM_DEVICE },	/* a slot */
 	{ 40,	8,	DMA_TO_DEVICE },
 	/* The caller synced it: unmap copies nothing back, lines or slot. */
@@ -257,10 +263,10 @@ static void lines_round_trip(struct kunit *test)
 	const struct lines_case *c = test->param_value;
 	struct device *dev = lines_test_device(test, true);
 	unsigned int line = lines_line_size(dev);
-	size_t alloc = ALIGN(c->offset + c->len, line) + 2 * LINES_GUARD;
+	size_t alloc = ALIGN(c->offset + c->len, line) + line + 2 * LINES_GUARD;
 	u8 *mem = test_kmalloc(test, alloc, GFP_KERNEL);
-	u8 *buf = PTR_ALIGN(mem + LINES_GUARD, line) + c->offset;
-	bool small = c->len <= 4 * line;
+	u8 *buf = PTR_ALIGN(mem + LINES_GUARD, line);
+	bool small;
 	bool copied_back = c->dir != DMA_TO_DEVICE &&
 			   !(c->attrs & DMA_ATTR_SKIP_CPU_SYNC);
 	long before = lines_used(dev);
@@ -269,6 +275,11 @@ static void lines_round_trip(struct kunit *test)
 	size_t i;
 	u8 *dev_view;
 
+	/* An original aligned to a slot takes one: see lines_keep_alignment. */
+	if (IS_ALIGNED((unsigned long)buf, IO_TLB_SIZE))
+		buf += line;
+	buf += c->offset;
+	small = c->len <= 4 * line;
 	memset(mem, 0xa5, alloc);
 	for (i = 0; i < c->len; i++)
 		buf[i] = i;
@@ -504,6 +515,516 @@ static void lines_threads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lines_used(dev), 0);
 }
 
+/*
+ * Keep the test on the CPU it runs on, whose line slot its small bounces
+ * share. Each test case runs in a thread of its own, which ends with it:
+ * nothing to restore.
+ */
+static void lines_pin_cpu(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current,
+						   cpumask_of(raw_smp_processor_id())), 0);
+}
+
+/*
+ * A sync of a bounce's address after its unmap is a driver's bug, and a
+ * no-op for a slot. So it is for a line, whose slot the CPU still holds:
+ * the line no longer knows the original it bounced, and copies nothing
+ * into it.
+ */
+static void lines_sync_after_unmap(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	u8 *buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	phys_addr_t tlb;
+	dma_addr_t dma;
+	size_t i;
+
+	memset(buf, 0x11, 8);
+	lines_pin_cpu(test);
+	dma = test_map_single(test, dev, buf, 8, DMA_FROM_DEVICE);
+	tlb = dma_to_phys(dev, dma);
+	test_unmap_single(test, dev, dma);
+	/* The CPU holds the slot: the line is still a line, free. */
+	memset(phys_to_virt(tlb), 0x22, 8);
+	swiotlb_sync_single_for_cpu(dev, tlb, 8, DMA_FROM_DEVICE);
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], 0x11,
+				    "byte %zu of the original, synced after unmap from %pa",
+				    i, &tlb);
+}
+
+/*
+ * The same for a line of a divided slot that no bounce ever took: its
+ * record says it bounces nothing.
+ */
+static void lines_sync_never_used(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	unsigned int line = lines_line_size(dev);
+	u8 *buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	phys_addr_t tlb;
+	dma_addr_t dma;
+
+	lines_pin_cpu(test);
+	/* The pool's first bounce on this CPU divides a new slot. */
+	dma = test_map_single(test, dev, buf, 8, DMA_FROM_DEVICE);
+	tlb = dma_to_phys(dev, dma);
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(tlb, IO_TLB_SIZE),
+			      "first bounce of a new pool at %pa", &tlb);
+	/* Nothing of the bounce changes, nothing crashes. */
+	memset(phys_to_virt(tlb + 3 * line), 0x33, line);
+	swiotlb_sync_single_for_cpu(dev, tlb + 3 * line, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, lines_used(dev), 1);
+}
+
+/*
+ * Cache maintenance of a bounce never reaches past what swiotlb recorded
+ * for it: an oversize sync (a driver's bug, which dma-debug reports) must
+ * not clean or invalidate the next line, another bounce that a CPU may be
+ * filling. Seen from a kprobe on the architecture's cache maintenance,
+ * for addresses in the test's pool.
+ */
+struct lines_cmo_probe {
+	struct kprobe kp;
+	phys_addr_t start, end;
+	size_t max_size;
+};
+
+static struct lines_cmo_probe *lines_cmo;
+
+static int lines_cmo_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	phys_addr_t paddr = regs_get_kernel_argument(regs, 0);
+	size_t size = regs_get_kernel_argument(regs, 1);
+
+	if (paddr >= lines_cmo->start && paddr < lines_cmo->end)
+		lines_cmo->max_size = max(lines_cmo->max_size, size);
+	return 0;
+}
+
+static void lines_cmo_unregister(void *data)
+{
+	unregister_kprobe(&lines_cmo->kp);
+	lines_cmo = NULL;
+}
+
+static void lines_cache_maintenance_clamped(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	struct io_tlb_pool *pool = &dev->dma_io_tlb_mem->defpool;
+	unsigned int line = lines_line_size(dev);
+	u8 *buf = test_kmalloc(test, 4 * line, GFP_KERNEL) + 8;
+	struct lines_cmo_probe *probe;
+	dma_addr_t dma;
+
+	if (!IS_ENABLED(CONFIG_KPROBES) || dev_is_dma_coherent(dev))
+		kunit_skip(test, "needs kprobes and a non-coherent device");
+	probe = kunit_kzalloc(test, sizeof(*probe), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, probe);
+	probe->kp.symbol_name = "arch_sync_dma_for_device";
+	probe->kp.pre_handler = lines_cmo_pre;
+	probe->start = pool->start;
+	probe->end = pool->end;
+	lines_cmo = probe;
+	KUNIT_ASSERT_EQ(test, register_kprobe(&probe->kp), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_cmo_unregister,
+							NULL), 0);
+
+	dma = test_map_single(test, dev, buf, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, probe->max_size, 8);
+	/* 3 lines for an 8-byte bounce: the sync reaches 2 more lines. */
+	dma_sync_single_for_device(dev, dma, 3 * line, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, probe->max_size, 8,
+			    "bytes cleaned for an 8-byte bounce synced for %u bytes",
+			    3 * line);
+	test_unmap_single(test, dev, dma);
+}
+
+/*
+ * A bounce keeps the alignment of its original that a slot gave it: a
+ * slot starts at IO_TLB_SIZE, so an original aligned to less than that is
+ * bounced with its alignment in lines too (a device may rely on a buffer
+ * of 256 bytes aligned to 256 without a min_align_mask), and one aligned
+ * to a slot takes a slot.
+ */
+struct lines_align_case {
+	size_t align;
+	size_t len;
+};
+
+static const struct lines_align_case lines_align_cases[] = {
+	{ 64, 8 }, { 128, 100 }, { 256, 256 }, { 512, 8 }, { 1024, 64 },
+	{ 2048, 8 }, { 4096, 200 },
+};
+
+static void lines_align_desc(const struct lines_align_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes aligned to %zu",
+		 c->len, c->align);
+}
+
+KUNIT_ARRAY_PARAM(lines_align, lines_align_cases, lines_align_desc);
+
+static void lines_keep_alignment(struct kunit *test)
+{
+	const struct lines_align_case *c = test->param_value;
+	struct device *dev = lines_test_device(test, true);
+	size_t want = min_t(size_t, c->align, IO_TLB_SIZE);
+	u8 *first = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	/* Aligned to exactly c->align, no further. */
+	u8 *mem = test_kmalloc(test, 3 * c->align + c->len, GFP_KERNEL);
+	u8 *buf = PTR_ALIGN(mem, 2 * c->align) + c->align;
+	phys_addr_t tlb;
+	dma_addr_t dma;
+
+	lines_pin_cpu(test);
+	/* An 8-byte bounce first: the slot's first line is taken. */
+	test_map_single(test, dev, first, 8, DMA_FROM_DEVICE);
+	dma = test_map_single(test, dev, buf, c->len, DMA_FROM_DEVICE);
+	tlb = dma_to_phys(dev, dma);
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(tlb, want),
+			      "%zu bytes at %p (aligned to %zu) bounced at %pa",
+			      c->len, buf, c->align, &tlb);
+}
+
+/*
+ * The slot a CPU takes lines from may lie out of another device's reach
+ * (its dma_mask or bus_dma_limit; a pool of SWIOTLB_DYNAMIC that a device
+ * of wider reach had made). Such a device's small bounce then goes where
+ * it can reach, and never fails while the pool has reachable room.
+ */
+struct lines_lent_pool {
+	struct device *dev;
+	struct io_tlb_mem *own;
+};
+
+static void lines_give_back_pool(void *data)
+{
+	struct lines_lent_pool *lent = data;
+
+	lent->dev->dma_io_tlb_mem = lent->own;
+}
+
+/* Let @dev bounce through the pool of @owner until the test ends. */
+static void lines_lend_pool(struct kunit *test, struct device *dev,
+			    struct device *owner)
+{
+	struct lines_lent_pool *lent = kunit_kzalloc(test, sizeof(*lent), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, lent);
+	lent->dev = dev;
+	lent->own = dev->dma_io_tlb_mem;
+	dev->dma_io_tlb_mem = owner->dma_io_tlb_mem;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_give_back_pool,
+							lent), 0);
+}
+
+static void lines_out_of_reach(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	struct io_tlb_pool *pool = &dev->dma_io_tlb_mem->defpool;
+	int nslots = pool->nslabs, i;
+	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
+	struct lines_held *held = lines_held_alloc(test, dev, 1);
+	u8 *slot_buf = test_kmalloc(test, IO_TLB_SIZE, GFP_KERNEL);
+	u8 *far_buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	u8 *near_buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	struct device *near;
+	phys_addr_t far_slot, limit, tlb;
+	dma_addr_t dma;
+
+	lines_pin_cpu(test);
+	/* Every slot but the last held by bounces of a slot each... */
+	for (i = 0; i < nslots - 1; i++)
+		KUNIT_ASSERT_TRUE_MSG(test, lines_hold(fill, slot_buf, IO_TLB_SIZE),
+				      "slot bounce %d of %d", i, nslots - 1);
+	/* ...so that the CPU divides the last one for a small bounce. */
+	KUNIT_ASSERT_TRUE(test, lines_hold(held, far_buf, 8));
+	far_slot = ALIGN_DOWN(dma_to_phys(dev, held->dma[0]), IO_TLB_SIZE);
+	KUNIT_ASSERT_EQ(test, far_slot,
+			pool->start + ((phys_addr_t)(nslots - 1) << IO_TLB_SHIFT));
+	lines_unmap_held(fill);
+
+	/* A device of the same pool that reaches its first half only. */
+	near = test_dma_device(test, "swiotlb-lines-near", dev_is_dma_coherent(dev));
+	lines_lend_pool(test, near, dev);
+	limit = pool->start + ((phys_addr_t)(nslots / 2) << IO_TLB_SHIFT) - 1;
+	near->bus_dma_limit = phys_to_dma(near, limit);
+
+	dma = dma_map_single(near, near_buf, 8, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE_MSG(test, dma_mapping_error(near, dma),
+			       "8-byte bounce for a device reaching %pa, the CPU's slot at %pa",
+			       &limit, &far_slot);
+	tlb = dma_to_phys(near, dma);
+	KUNIT_EXPECT_LE_MSG(test, tlb + 8 - 1, limit, "bounce at %pa", &tlb);
+	dma_unmap_single(near, dma, 8, DMA_FROM_DEVICE);
+}
+
+/*
+ * A producer on one CPU maps small bounces, a consumer on another unmaps
+ * them: lines are freed by a CPU that does not hold their slot, racing
+ * the holder taking lines from it, while slots fill and change hands.
+ * Every bounce brings the device's data back, and once all are unmapped
+ * no line is held, and no slot but those the CPUs hold.
+ */
+#define LINES_RING		64
+#define LINES_RING_ROUNDS	20000
+
+struct lines_ring {
+	struct device *dev;
+	unsigned int line;
+	u8 *bufs;			/* LINES_RING buffers of 4 lines */
+	dma_addr_t dma[LINES_RING];
+	size_t len[LINES_RING];
+	unsigned long head;		/* mapped by the producer */
+	unsigned long tail;		/* unmapped by the consumer */
+	int refused;			/* by the producer */
+	int wrong;			/* by the consumer */
+	struct completion produced, consumed;
+};
+
+static u8 *lines_ring_buf(struct lines_ring *r, unsigned long n)
+{
+	return r->bufs + (n % LINES_RING) * 4 * r->line + 8;
+}
+
+static int lines_producer_fn(void *data)
+{
+	struct lines_ring *r = data;
+	unsigned long n;
+
+	for (n = 0; n < LINES_RING_ROUNDS && !kthread_should_stop(); n++) {
+		size_t len = 1 + (n * 37) % (4 * r->line - 8);
+		u8 *buf = lines_ring_buf(r, n);
+		dma_addr_t dma;
+
+		/* Wait for the consumer to free the ring's slot. */
+		while (n - smp_load_acquire(&r->tail) >= LINES_RING) {
+			if (kthread_should_stop())
+				goto out;
+			cond_resched();
+		}
+		memset(buf, 0, len);
+		dma = dma_map_single(r->dev, buf, len, DMA_FROM_DEVICE);
+		if (dma_mapping_error(r->dev, dma)) {
+			r->refused++;
+			break;
+		}
+		/* The device writes the bounce. */
+		memset(phys_to_virt(dma_to_phys(r->dev, dma)), (u8)n | 1, len);
+		r->dma[n % LINES_RING] = dma;
+		r->len[n % LINES_RING] = len;
+		smp_store_release(&r->head, n + 1);
+	}
+out:
+	complete(&r->produced);
+	return test_thread_park();
+}
+
+static int lines_consumer_fn(void *data)
+{
+	struct lines_ring *r = data;
+	unsigned long n;
+
+	for (n = 0; n < LINES_RING_ROUNDS; n++) {
+		size_t len, i;
+		u8 *buf;
+
+		while (n == smp_load_acquire(&r->head)) {
+			/* The producer gave up: nothing more will come. */
+			if (kthread_should_stop() ||
+			    (completion_done(&r->produced) &&
+			     n == smp_load_acquire(&r->head)))
+				goto out;
+			cond_resched();
+		}
+		len = r->len[n % LINES_RING];
+		buf = lines_ring_buf(r, n);
+		dma_unmap_single(r->dev, r->dma[n % LINES_RING], len,
+				 DMA_FROM_DEVICE);
+		for (i = 0; i < len; i++)
+			if (buf[i] != ((u8)n | 1)) {
+				r->wrong++;
+				break;
+			}
+		smp_store_release(&r->tail, n + 1);
+	}
+out:
+	complete(&r->consumed);
+	return test_thread_park();
+}
+
+static void lines_cross_cpu(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	struct lines_ring *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct task_struct *producer, *consumer;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->dev = dev;
+	r->line = lines_line_size(dev);
+	r->bufs = test_kmalloc(test, LINES_RING * 4 * r->line, GFP_KERNEL);
+	init_completion(&r->produced);
+	init_completion(&r->consumed);
+	producer = test_start_thread(test, lines_producer_fn, r, 0);
+	consumer = test_start_thread(test, lines_consumer_fn, r, 1);
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&r->produced, 300 * HZ),
+			      "producer did not finish");
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&r->consumed, 300 * HZ),
+			      "consumer did not finish");
+	kunit_release_action(test, test_thread_stop, producer);
+	kunit_release_action(test, test_thread_stop, consumer);
+
+	KUNIT_EXPECT_EQ(test, r->tail, LINES_RING_ROUNDS);
+	KUNIT_EXPECT_EQ(test, r->refused, 0);
+	KUNIT_EXPECT_EQ_MSG(test, r->wrong, 0,
+			    "bounces of %d mapped on one CPU, unmapped on another, with data lost",
+			    LINES_RING_ROUNDS);
+	KUNIT_EXPECT_EQ(test, lines_used(dev), 0);
+	KUNIT_EXPECT_LE_MSG(test, slots_used(dev), num_possible_cpus(),
+			    "slots still used with no bounce");
+}
+
+#ifdef CONFIG_HOTPLUG_CPU
+static void lines_cpu_down(void *cpu)
+{
+	remove_cpu((unsigned long)cpu);
+}
+#endif
+
+/*
+ * Bring every present CPU online, as a system may long after boot (booted
+ * with maxcpus=, or bringing its large cores up when needed); those the
+ * test brought go offline again when it ends. How many it brought.
+ */
+static int lines_all_cpus_online(struct kunit *test)
+{
+	unsigned long cpu;
+	int brought = 0;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		return 0;
+	for_each_present_cpu(cpu) {
+		if (cpu_online(cpu))
+			continue;
+		KUNIT_ASSERT_EQ_MSG(test, add_cpu(cpu), 0, "CPU %lu online", cpu);
+#ifdef CONFIG_HOTPLUG_CPU
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_cpu_down,
+								(void *)cpu), 0);
+#endif
+		brought++;
+	}
+	return brought;
+}
+
+/*
+ * Neither swiotlb's lines nor the line the bounce decision works with are
+ * ever smaller than the cache line a CPU reports, even one that reports it
+ * late: arm64 takes the line from the firmware's cache description as each
+ * CPU comes up (a CPU brought online after boot, of larger lines than the
+ * others) and when cacheinfo runs at device_initcall, after swiotlb has
+ * chosen its lines. Else two bounces share a line the CPUs write back as
+ * one, and a mapping decided with the smaller line is made in place.
+ */
+static void lines_cover_cpu_line(struct kunit *test)
+{
+	unsigned int line = swiotlb_test_line_size();
+	int brought = lines_all_cpus_online(test);
+
+	kunit_info(test, "CPU cache line %d bytes (%d CPUs brought online), swiotlb lines %u, decision line %u\n",
+		   dma_get_cache_alignment(), brought, line, dma_bounce_line_size);
+	KUNIT_EXPECT_GE_MSG(test, dma_bounce_line_size,
+			    dma_get_cache_alignment(),
+			    "decision line, %d CPUs brought online", brought);
+	if (!line)
+		kunit_skip(test, "no line slots");
+	KUNIT_EXPECT_GE_MSG(test, line, dma_get_cache_alignment(),
+			    "swiotlb lines, %d CPUs brought online", brought);
+}
+
+#ifdef CONFIG_SWIOTLB_DYNAMIC
+/*
+ * Free pages that held junk, so that the next pages this CPU allocates,
+ * such as the slot array of a pool swiotlb makes, are likely to hold it
+ * too where init_on_alloc is off (page poisoning makes sure of it).
+ */
+static void lines_dirty_free_pages(void)
+{
+	struct page *page[32];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(page); i++) {
+		page[i] = alloc_pages(GFP_KERNEL, i % 3);
+		if (page[i])
+			memset(page_address(page[i]), 0xa5, PAGE_SIZE << (i % 3));
+	}
+	while (i--)
+		if (page[i])
+			__free_pages(page[i], i % 3);
+}
+
+/* Map @len bytes of @buf, let the device write them, unmap, check. */
+static void lines_device_writes(struct kunit *test, struct device *dev,
+				u8 *buf, size_t len, u8 val, const char *where)
+{
+	dma_addr_t dma;
+	size_t i;
+
+	memset(buf, ~val, len);
+	dma = test_map_single(test, dev, buf, len, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, is_bounced(dev, dma), "%s", where);
+	memset(phys_to_virt(dma_to_phys(dev, dma)), val, len);
+	test_unmap_single(test, dev, dma);
+	for (i = 0; i < len; i++)
+		KUNIT_ASSERT_EQ_MSG(test, buf[i], val, "byte %zu of %zu, %s", i,
+				    len, where);
+}
+
+/*
+ * A pool that grows, as the default pool does with SWIOTLB_DYNAMIC: once
+ * it is full, a bounce takes a transient pool of its own, and a worker
+ * adds a pool. Their slot arrays come from the page allocator unzeroed;
+ * bounces in them, small and large, bring the device's data back.
+ */
+static void lines_pool_grows_dirty(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+	int nslots = mem->defpool.nslabs, i;
+	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
+	u8 *slot_buf = test_kmalloc(test, IO_TLB_SIZE, GFP_KERNEL);
+	u8 *buf = test_kmalloc(test, 1600, GFP_KERNEL) + 8;
+
+	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_pool_grow(dev));
+	lines_pin_cpu(test);
+	for (i = 0; i < nslots; i++)
+		KUNIT_ASSERT_TRUE_MSG(test, lines_hold(fill, slot_buf, IO_TLB_SIZE),
+				      "slot bounce %d of %d", i, nslots);
+
+	/* Full: transient pools, before the worker has added one. */
+	lines_dirty_free_pages();
+	lines_device_writes(test, dev, buf, 1500, 0x11, "1500 bytes, pool full");
+	lines_dirty_free_pages();
+	lines_device_writes(test, dev, buf, 8, 0x22, "8 bytes, pool full");
+
+	/* The pool the worker added. */
+	flush_work(&mem->dyn_alloc);
+	KUNIT_ASSERT_GT_MSG(test, mem->nslabs, nslots, "the pool did not grow");
+	lines_device_writes(test, dev, buf, 1500, 0x33, "1500 bytes, grown pool");
+	lines_device_writes(test, dev, buf, 8, 0x44, "8 bytes, grown pool");
+	lines_unmap_held(fill);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mem->transient_nslabs), 0);
+}
+#else
+static void lines_pool_grows_dirty(struct kunit *test)
+{
+	kunit_skip(test, "pools grow only with SWIOTLB_DYNAMIC");
+}
+#endif
+
 static struct kunit_case lines_test_cases[] = {
 	KUNIT_CASE_SLOW(lines_hold_16x),
 	KUNIT_CASE_PARAM(lines_round_trip, lines_gen_params),
@@ -512,6 +1033,14 @@ static struct kunit_case lines_test_cases[] = {
 	KUNIT_CASE(lines_min_align_mask),
 	KUNIT_CASE(lines_slots_come_back),
 	KUNIT_CASE_SLOW(lines_threads),
+	KUNIT_CASE(lines_sync_after_unmap),
+	KUNIT_CASE(lines_sync_never_used),
+	KUNIT_CASE(lines_cache_maintenance_clamped),
+	KUNIT_CASE_PARAM(lines_keep_alignment, lines_align_gen_params),
+	KUNIT_CASE(lines_out_of_reach),
+	KUNIT_CASE_SLOW(lines_cross_cpu),
+	KUNIT_CASE(lines_cover_cpu_line),
+	KUNIT_CASE(lines_pool_grows_dirty),
 	{}
 };
 

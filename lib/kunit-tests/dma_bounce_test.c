@@ -21,6 +21,7 @@ enum bounce_mem {
 	MEM_PADDED,	/* a cache of alloc-byte objects aligned to 64 bytes */
 	MEM_SENSE,	/* a mergeable SLAB_HWCACHE_ALIGN cache of 96-byte objects */
 	MEM_PAGE,	/* alloc_page() */
+	MEM_FOLIO,	/* folio_alloc() of the order that holds alloc bytes */
 };
 
 struct decision_case {
@@ -99,6 +100,18 @@ static const struct decision_case decision_cases[] = {
 	{ "page: 100 bytes at +0", MEM_PAGE, PAGE_SIZE, 0, 100, 128, DMA_BOUNCE_TAIL },
 	{ "page: from +8 to the end", MEM_PAGE, PAGE_SIZE, 8, PAGE_SIZE - 8, 128, DMA_BOUNCE_HEAD },
 	{ "page: 64 bytes at +64", MEM_PAGE, PAGE_SIZE, 64, 64, 64, DMA_BOUNCE_NONE },
+	/*
+	 * kmalloc() objects too large for its caches are compound pages that
+	 * own their slack; the page allocator's own compound pages do not.
+	 */
+	{ "kmalloc(10000) whole", MEM_KMALLOC, 10000, 0, 10000, 128, DMA_BOUNCE_NONE },
+	{ "large kmalloc whole", MEM_KMALLOC, KMALLOC_MAX_CACHE_SIZE + 8, 0,
+	  KMALLOC_MAX_CACHE_SIZE + 8, 128, DMA_BOUNCE_NONE },
+	{ "large kmalloc: prefix below its class", MEM_KMALLOC, KMALLOC_MAX_CACHE_SIZE + 8,
+	  0, KMALLOC_MAX_CACHE_SIZE - 8, 128, DMA_BOUNCE_TAIL },
+	{ "large kmalloc: 40 bytes at +8", MEM_KMALLOC, KMALLOC_MAX_CACHE_SIZE + 8, 8, 40,
+	  128, DMA_BOUNCE_HEAD },
+	{ "folio of 10000 bytes, whole", MEM_FOLIO, 10000, 0, 10000, 128, DMA_BOUNCE_TAIL },
 };
 
 static void decision_case_desc(const struct decision_case *c, char *desc)
@@ -172,6 +185,7 @@ static const char * const mem_names[] = {
 	[MEM_PADDED] = "padded",
 	[MEM_SENSE] = "sense-96",
 	[MEM_PAGE] = "page",
+	[MEM_FOLIO] = "folio",
 };
 
 /*
@@ -217,11 +231,24 @@ static void *alloc_line_aligned(struct kunit *test, const struct decision_case *
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(free_page_action, __free_page, struct page *);
+KUNIT_DEFINE_ACTION_WRAPPER(folio_put_action, folio_put, struct folio *);
+
+/* A compound page from the page allocator, of @size bytes or more, freed when the test ends. */
+static void *test_folio_alloc(struct kunit *test, size_t size)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, get_order(size));
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, folio, "no folio of %zu bytes", size);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, folio_put_action, folio), 0);
+	return folio_address(folio);
+}
 
 static void *alloc_case_memory(struct kunit *test, const struct decision_case *c)
 {
 	struct page *page;
 
+	if (c->mem == MEM_FOLIO)
+		return test_folio_alloc(test, c->alloc);
 	if (c->mem != MEM_PAGE)
 		return alloc_line_aligned(test, c);
 
@@ -420,6 +447,70 @@ static void bounce_in_place(struct kunit *test)
 	/* A zero-length mapping touches no line. */
 	dma = test_map_single(test, dev, lines + 8, 0, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_FALSE(test, is_bounced(dev, dma));
+	test_unmap_single(test, dev, dma);
+}
+
+/*
+ * kmalloc() objects too large for its caches, such as jumbo receive heads
+ * and firmware buffers, own the rest of their compound page: mapped whole
+ * they stay in place, as the size rule keeps them. A prefix shorter than
+ * their size class, and compound pages from the page allocator, do not.
+ */
+struct large_kmalloc_case {
+	const char *name;
+	bool kmalloc;		/* kmalloc(alloc), else folio_alloc() */
+	size_t alloc;
+	size_t len;		/* mapped from the start */
+	bool in_place;		/* under dma_bounce=misaligned */
+};
+
+static const struct large_kmalloc_case large_kmalloc_cases[] = {
+	{ "kmalloc(10000) whole", true, 10000, 10000, true },
+	{ "kmalloc(KMALLOC_MAX_CACHE_SIZE + 8) whole", true, KMALLOC_MAX_CACHE_SIZE + 8,
+	  KMALLOC_MAX_CACHE_SIZE + 8, true },
+	{ "kmalloc(KMALLOC_MAX_CACHE_SIZE + 8), prefix below its class", true,
+	  KMALLOC_MAX_CACHE_SIZE + 8, KMALLOC_MAX_CACHE_SIZE - 8, false },
+	{ "folio of 10000 bytes, not kmalloc(), whole", false, 10000, 10000, false },
+};
+
+static void large_kmalloc_case_desc(const struct large_kmalloc_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(large_kmalloc, large_kmalloc_cases, large_kmalloc_case_desc);
+
+static void bounce_large_kmalloc(struct kunit *test)
+{
+	const struct large_kmalloc_case *c = test->param_value;
+	enum dma_bounce_policy policy = dma_bounce_get_policy();
+	struct device *dev = noncoherent_test_device(test);
+	bool want_bounced;
+	dma_addr_t dma;
+	u8 *buf;
+
+	buf = c->kmalloc ? test_kmalloc(test, c->alloc, GFP_KERNEL) :
+			   test_folio_alloc(test, c->alloc);
+	if (!IS_ALIGNED((unsigned long)buf, dma_bounce_line_size))
+		kunit_skip(test, "kmalloc(%zu) is %lu bytes into a line, the row assumes 0",
+			   c->alloc, (unsigned long)buf & (dma_bounce_line_size - 1));
+	if (policy == DMA_BOUNCE_POLICY_MISALIGNED)
+		want_bounced = !c->in_place;
+	else
+		want_bounced = policy == DMA_BOUNCE_POLICY_KMALLOC &&
+			       !dma_kmalloc_size_aligned(c->len);
+
+	dma = test_map_single(test, dev, buf, c->len, DMA_FROM_DEVICE);
+	if (want_bounced)
+		KUNIT_EXPECT_NE_MSG(test, dma_to_phys(dev, dma), virt_to_phys(buf),
+				    "%s: %zu of %zu bytes (size class %zu) mapped in place under dma_bounce=%s",
+				    c->name, c->len, c->alloc, kmalloc_size_roundup(c->alloc),
+				    dma_bounce_policy_name(policy));
+	else
+		KUNIT_EXPECT_EQ_MSG(test, dma, phys_to_dma(dev, virt_to_phys(buf)),
+				    "%s: %zu of %zu bytes (size class %zu) bounced under dma_bounce=%s",
+				    c->name, c->len, c->alloc, kmalloc_size_roundup(c->alloc),
+				    dma_bounce_policy_name(policy));
 	test_unmap_single(test, dev, dma);
 }
 
@@ -1076,9 +1167,9 @@ static void bounce_tracepoints(struct kunit *test)
 
 /*
  * Mainline's attributes, on a mapping that shares its first line and that
- * the size rule bounces too (8 bytes at +8 of a kmalloc(1024) object),
- * single and as a scatterlist, for a coherent and a non-coherent device,
- * under the policy booted.
+ * the size rule bounces too (8 bytes at +8 of a kmalloc(1024) object, in a
+ * line of that object), single and as a scatterlist, for a coherent and a
+ * non-coherent device, under the policy booted.
  */
 struct attr_case {
 	const char *name;
@@ -1124,8 +1215,8 @@ static const char * const attr_outcome_names[] = {
 
 /*
  * Mainline's outcome, and one step beyond it: a mapping whose caller keeps
- * the shared lines clean is made in place by this policy, where the size
- * rule (mainline's) bounces it.
+ * the shared lines clean, lines of its own object, is made in place by this
+ * policy, where the size rule (mainline's) bounces it.
  */
 static enum attr_outcome attr_expected(const struct attr_case *c)
 {
@@ -1207,7 +1298,8 @@ static void bounce_attributes(struct kunit *test)
 	dma_bounce_stats_read(dev, &before);
 #endif
 
-	got = attr_map(test, c, dev, buf + 8, 8);
+	/* 8 bytes into a line of its own object, wherever debug kernels put it. */
+	got = attr_map(test, c, dev, PTR_ALIGN(buf, dma_bounce_line_size) + 8, 8);
 	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s under dma_bounce=%s: %s, expected %s",
 			    c->name, dma_bounce_policy_name(dma_bounce_get_policy()),
 			    attr_outcome_names[got], attr_outcome_names[want]);
@@ -1231,16 +1323,165 @@ static void bounce_attributes(struct kunit *test)
 #endif
 }
 
+/*
+ * DMA_ATTR_DEBUGGING_IGNORE_CACHELINES is a promise about the lines the
+ * mapping shares, which its caller can make for its own memory only. It
+ * keeps a mapping in place where those lines lie inside the kmalloc()
+ * object that holds it; lines that hold other objects are bounced, as the
+ * size rule and mainline bounce them; memory that no object holds is
+ * decided by the size rule.
+ */
+enum promise_mem {
+	PROMISE_KMALLOC,	/* kmalloc(alloc) */
+	PROMISE_ALIGNED,	/* kmalloc(alloc) objects until one starts a line */
+	PROMISE_UNALIGNED,	/* kmalloc(alloc) objects until one does not */
+	PROMISE_FOLIO,		/* folio_alloc(): no kmalloc() object */
+};
+
+static const char * const promise_mem_names[] = {
+	[PROMISE_KMALLOC] = "kmalloc",
+	[PROMISE_ALIGNED] = "line-aligned kmalloc",
+	[PROMISE_UNALIGNED] = "unaligned kmalloc",
+	[PROMISE_FOLIO] = "folio",
+};
+
+/* Small receive buffers in one structure, as virtio_input keeps its events. */
+struct promise_group {
+	u64 before[3];
+	__dma_from_device_group_begin();
+	u64 events[4];
+	__dma_from_device_group_end();
+	u64 after;
+};
+
+/* The structure 8 bytes into its kmalloc() object: aligned to 8 bytes only. */
+#define PROMISE_GROUP_ALLOC	(8 + sizeof(struct promise_group))
+#define PROMISE_EVENT(i)	(8 + offsetof(struct promise_group, events) + (i) * sizeof(u64))
+
+struct promise_case {
+	const char *name;
+	enum promise_mem mem;
+	size_t alloc;
+	size_t offset;
+	size_t len;
+	bool in_place;		/* under dma_bounce=misaligned, lines of 64 or 128 bytes */
+};
+
+static const struct promise_case promise_cases[] = {
+	/* Lines that hold other owners' objects: bounced, as in mainline. */
+	{ "kmalloc(8) inside a line", PROMISE_UNALIGNED, 8, 0, 8, false },
+	{ "kmalloc(8) starting a line", PROMISE_ALIGNED, 8, 0, 8, false },
+	{ "kmalloc(96) whole", PROMISE_KMALLOC, 96, 0, 96, false },
+	{ "kmalloc(32): 8 bytes at +8", PROMISE_KMALLOC, 32, 8, 8, false },
+	/* Lines of the caller's own object: in place. */
+	{ "kmalloc(128): 8 bytes at +8", PROMISE_KMALLOC, 128, 8, 8, true },
+	{ "kmalloc(256): 40 bytes at +8", PROMISE_KMALLOC, 256, 8, 40, true },
+	{ "first buffer of a group, structure at +8", PROMISE_KMALLOC,
+	  PROMISE_GROUP_ALLOC, PROMISE_EVENT(0), sizeof(u64), true },
+	{ "last buffer of a group, structure at +8", PROMISE_KMALLOC,
+	  PROMISE_GROUP_ALLOC, PROMISE_EVENT(3), sizeof(u64), true },
+	{ "large kmalloc: 8 bytes at +8", PROMISE_KMALLOC, KMALLOC_MAX_CACHE_SIZE + 8,
+	  8, 8, true },
+	/* No object to ask about: as the size rule decides. */
+	{ "folio: 8 bytes at +8", PROMISE_FOLIO, PAGE_SIZE, 8, 8, false },
+	{ "folio: 1500 bytes at +8", PROMISE_FOLIO, PAGE_SIZE, 8, 1500, true },
+};
+
+static void promise_case_desc(const struct promise_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(promise, promise_cases, promise_case_desc);
+
+/* The memory of a row, freed when the test ends, after its mapping. */
+static void *promise_alloc(struct kunit *test, const struct promise_case *c,
+			   unsigned int line)
+{
+	bool aligned = c->mem == PROMISE_ALIGNED;
+	struct held_objs *held;
+	void *obj;
+
+	if (c->mem == PROMISE_FOLIO)
+		return test_folio_alloc(test, c->alloc);
+	if (c->mem == PROMISE_KMALLOC)
+		return test_kmalloc(test, c->alloc, GFP_KERNEL);
+
+	held = held_objs_alloc(test);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	while (held->nr < MAX_HELD_OBJS) {
+		obj = kmalloc(c->alloc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		held->obj[held->nr++] = obj;
+		if (IS_ALIGNED((unsigned long)obj, line) == aligned)
+			return obj;
+	}
+	kunit_skip(test, "no kmalloc(%zu) %s a %u-byte line in %d tries, %lu bytes apart",
+		   c->alloc, aligned ? "starts" : "lies inside", line, MAX_HELD_OBJS,
+		   held_objs_stride(held));
+	return NULL;
+}
+
+static void bounce_attribute_owner(struct kunit *test)
+{
+	const struct promise_case *c = test->param_value;
+	enum dma_bounce_policy policy = dma_bounce_get_policy();
+	unsigned int line = dma_bounce_line_size;
+	bool want_bounced, bounced;
+	struct device *dev;
+	phys_addr_t phys;
+	dma_addr_t dma;
+	u8 *buf;
+
+	dev = noncoherent_test_device(test);
+	if (line < 64 || line > 128)
+		kunit_skip(test, "DMA lines of %u bytes, the rows assume 64 or 128", line);
+	if (policy == DMA_BOUNCE_POLICY_MISALIGNED && c->mem != PROMISE_FOLIO &&
+	    kmalloc_size_roundup(8) != 8)
+		kunit_skip(test, "kmalloc() is %zu-byte aligned, the rows assume 8",
+			   kmalloc_size_roundup(8));
+	buf = promise_alloc(test, c, line);
+	if (!buf)
+		return;
+	if (c->mem == PROMISE_KMALLOC && c->in_place && !IS_ALIGNED((unsigned long)buf, line))
+		kunit_skip(test, "kmalloc(%zu) is %lu bytes into a line, the row assumes 0",
+			   c->alloc, (unsigned long)buf & (line - 1));
+	phys = virt_to_phys(buf + c->offset);
+
+	/* The size rule, and mainline, ignore the attribute. */
+	if (policy == DMA_BOUNCE_POLICY_MISALIGNED)
+		want_bounced = !c->in_place;
+	else
+		want_bounced = policy == DMA_BOUNCE_POLICY_KMALLOC &&
+			       !dma_kmalloc_size_aligned(c->len);
+
+	dma = test_map_single_attrs(test, dev, buf + c->offset, c->len,
+				    DMA_FROM_DEVICE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES);
+	bounced = dma_to_phys(dev, dma) != phys;
+	KUNIT_EXPECT_EQ_MSG(test, bounced, want_bounced,
+			    "%s: %zu bytes at +%zu of a %zu-byte %s object %lu bytes into a %u-byte line, IGNORE_CACHELINES, dma_bounce=%s: %s, expected %s",
+			    c->name, c->len, c->offset, c->alloc, promise_mem_names[c->mem],
+			    (unsigned long)buf & (line - 1), line,
+			    dma_bounce_policy_name(policy),
+			    bounced ? "bounced" : "in place",
+			    want_bounced ? "bounced" : "in place");
+	if (!bounced)
+		KUNIT_EXPECT_EQ(test, dma, phys_to_dma(dev, phys));
+	test_unmap_single(test, dev, dma);
+}
+
 static struct kunit_case bounce_mapping_cases[] = {
 	KUNIT_CASE_PARAM(bounce_device_and_direction, gate_gen_params),
 	KUNIT_CASE_PARAM(bounce_round_trip, round_trip_gen_params),
 	KUNIT_CASE(bounce_in_place),
+	KUNIT_CASE_PARAM(bounce_large_kmalloc, large_kmalloc_gen_params),
 	KUNIT_CASE(bounce_scatterlist),
 	KUNIT_CASE(bounce_swiotlb_exhaustion),
 	KUNIT_CASE_PARAM(bounce_fallback_large, large_gen_params),
 	KUNIT_CASE(bounce_fallback_half_pool),
 	KUNIT_CASE(bounce_without_swiotlb),
 	KUNIT_CASE_PARAM(bounce_attributes, attr_gen_params),
+	KUNIT_CASE_PARAM(bounce_attribute_owner, promise_gen_params),
 	KUNIT_CASE_PARAM(bounce_tracepoints, trace_gen_params),
 	{}
 };
