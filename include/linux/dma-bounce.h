@@ -363,7 +363,7 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 	 */
 	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
 	    dma_bounce_for_shared_line(reason) &&
-	    dma_bounce_promise_covers(phys, size, dma_bounce_line_size)) {
+	    dma_bounce_promise_covers(phys, size, dma_bounce_line())) {
 		dma_bounce_fallback(dev, phys, size, dir, reason,
 				    DMA_BOUNCE_FALLBACK_ATTR);
 		return DMA_BOUNCE_NONE;

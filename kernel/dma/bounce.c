@@ -93,9 +93,11 @@ EXPORT_SYMBOL_GPL(dma_bounce_line_size);
 static int dma_bounce_cpu_online(unsigned int cpu)
 {
 	unsigned int line = dma_get_cache_alignment();
+	unsigned int old = READ_ONCE(dma_bounce_line_size);
 
-	if (line > READ_ONCE(dma_bounce_line_size))
-		WRITE_ONCE(dma_bounce_line_size, line);
+	/* Never lowered, also when two CPUs come online at once. */
+	while (line > old && !try_cmpxchg(&dma_bounce_line_size, &old, line))
+		;
 	return 0;
 }
 

@@ -562,8 +562,12 @@ static void debug_hazard_not_an_error(struct kunit *test)
 /*
  * Two 8-byte inbound mappings side by side at the start of a line, A and
  * B, made in place under IGNORE_CACHELINES, as virtio adds its event
- * arrays. While both are the device's, the device fills B: that is no
- * CPU write next to A, and unmapping A, then B, reports nothing.
+ * arrays. While both are the device's, the device fills both: that is no
+ * CPU write next to either. Unmapping A reports nothing, B being the
+ * device's; nor does unmapping B, whose line holds what A's device wrote
+ * while B was the device's, though A is gone. Then A is added again, as
+ * virtio re-adds a buffer it used, and filled again before B is: unmapping
+ * B and A reports nothing either.
  */
 static void debug_hazard_neighbour_written(struct kunit *test)
 {
@@ -583,24 +587,112 @@ static void debug_hazard_neighbour_written(struct kunit *test)
 	before = debug_dma_error_count();
 	hazards = debug_dma_hazard_count();
 	/* What the device writes, as DMA under TCG writes it. */
-	memset(buf + 8, 0x5a, 8);
+	memset(buf, 0x5a, 16);
 
 	test_unmap_single(test, dev, a);
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
-			    "A = [0, 8) unmapped after the device wrote B = [8, 16) in a %u-byte line: hazards",
+			    "A = [0, 8) unmapped after the device wrote A and B = [8, 16) in a %u-byte line: hazards",
 			    line);
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
-			    "A = [0, 8) unmapped after the device wrote B = [8, 16): dma-debug errors");
+			    "A = [0, 8) unmapped after the device wrote A and B = [8, 16): dma-debug errors");
 	test_unmap_single(test, dev, b);
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
-			    "B = [8, 16) unmapped after A: hazards");
+			    "B = [8, 16) unmapped after A, whose device wrote [0, 8): hazards");
+
+	/* A added again while B is, each filled in turn. */
+	b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
+	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
+	memset(buf, 0xa5, 8);
+	test_unmap_single(test, dev, a);
+	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
+	memset(buf, 0x3c, 8);
+	memset(buf + 8, 0xa5, 8);
+	test_unmap_single(test, dev, b);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
+			    "B unmapped, A unmapped, added again and filled meanwhile: hazards");
+	test_unmap_single(test, dev, a);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
+			    "A added again, unmapped after B: hazards");
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "neighbours added again: dma-debug errors");
 }
 
 /*
- * A CPU write found at a sync for the CPU is judged with the bucket lock
- * dropped, the watch taken off the mapping meanwhile: it must be given
- * back, so that a second write, after the sync for the device, is found
- * at unmap. 40 bytes 8 bytes into a line, made in place under
+ * A's neighbour B = [8, 16) is given back to the CPU by a sync for the
+ * CPU, not an unmap, after the device filled it, and stays the CPU's: its
+ * bytes were the device's while A = [0, 8) was, and unmapping A reports
+ * nothing.
+ */
+static void debug_hazard_neighbour_synced(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	unsigned int line = dma_get_cache_alignment();
+	unsigned int hazards;
+	dma_addr_t a, b;
+	u8 *buf;
+
+	buf = test_kmalloc(test, line, GFP_KERNEL | __GFP_ZERO);
+	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
+	b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, a));
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, b));
+	hazards = debug_dma_hazard_count();
+	memset(buf + 8, 0x5a, 8);
+	dma_sync_single_for_cpu(dev, b, 8, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
+			    "B = [8, 16) written by its device, synced for the CPU: hazards");
+
+	test_unmap_single(test, dev, a);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
+			    "A = [0, 8) unmapped after B was written, then synced for the CPU, in a %u-byte line: hazards",
+			    line);
+	test_unmap_single(test, dev, b);
+	KUNIT_EXPECT_EQ(test, debug_dma_hazard_count() - hazards, 0);
+}
+
+/*
+ * Adjacent segments of one scatterlist share a line: two 8-byte segments
+ * at the start of a line, made in place under IGNORE_CACHELINES. The device
+ * fills both, the CPU writes nothing. dma_unmap_sg() unmaps segment 0
+ * before segment 1, whose first line holds what segment 0's device wrote:
+ * no hazard.
+ */
+static void debug_hazard_adjacent_sg(struct kunit *test)
+{
+	struct device *dev = debug_test_device(test, false);
+	unsigned int line = dma_get_cache_alignment();
+	struct scatterlist *sgl;
+	unsigned int hazards;
+	u32 before;
+	u8 *buf;
+
+	buf = test_kmalloc(test, line, GFP_KERNEL | __GFP_ZERO);
+	sgl = kunit_kcalloc(test, 2, sizeof(*sgl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], buf, 8);
+	sg_set_buf(&sgl[1], buf + 8, 8);
+	KUNIT_ASSERT_EQ(test, test_map_sg_attrs(test, dev, sgl, 2,
+						DMA_FROM_DEVICE, IGNORE), 2);
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, sg_dma_address(&sgl[0])));
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, sg_dma_address(&sgl[1])));
+	before = debug_dma_error_count();
+	hazards = debug_dma_hazard_count();
+	/* What the device writes, as DMA under TCG writes it. */
+	memset(buf, 0x5a, 16);
+
+	test_unmap_sg(test, dev, sgl);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
+			    "segments [0, 8) and [8, 16) of a %u-byte line written by the device, unmapped: hazards",
+			    line);
+	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
+			    "segments [0, 8) and [8, 16) sharing a line: dma-debug errors");
+}
+
+/*
+ * A CPU write found at a sync for the CPU leaves the watch on the mapping,
+ * started again by the sync for the device, so that a second write, after
+ * it, is found at unmap. 40 bytes 8 bytes into a line, made in place under
  * IGNORE_CACHELINES; the CPU writes the byte before them twice.
  */
 static void debug_hazard_after_sync(struct kunit *test)
@@ -943,6 +1035,8 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_hazard_size_rule),
 	KUNIT_CASE(debug_hazard_not_an_error),
 	KUNIT_CASE(debug_hazard_neighbour_written),
+	KUNIT_CASE(debug_hazard_neighbour_synced),
+	KUNIT_CASE(debug_hazard_adjacent_sg),
 	KUNIT_CASE(debug_hazard_neighbour_and_cpu_write),
 	KUNIT_CASE(debug_hazard_after_sync),
 	KUNIT_CASE(debug_hazard_audit_bounced),
