@@ -157,6 +157,7 @@ void swiotlb_dev_test_pool_free(struct device *dev);
 bool swiotlb_dev_test_pool_grow(struct device *dev);
 bool swiotlb_dev_test_lines(struct device *dev, bool on);
 unsigned int swiotlb_test_line_size(void);
+bool swiotlb_test_lines_stopped(void);
 #endif
 
 #endif /* _KERNEL_DMA_BOUNCE_H */
