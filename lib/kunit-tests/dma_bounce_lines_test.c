@@ -733,11 +733,12 @@ static void lines_out_of_reach(struct kunit *test)
 	struct device *dev = lines_test_device(test, true);
 	struct io_tlb_pool *pool = &dev->dma_io_tlb_mem->defpool;
 	int nslots = pool->nslabs, i;
-	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
-	struct lines_held *held = lines_held_alloc(test, dev, 1);
+	/* Buffers first: the mappings held go before them when the test ends. */
 	u8 *slot_buf = test_kmalloc(test, IO_TLB_SIZE, GFP_KERNEL);
 	u8 *far_buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
 	u8 *near_buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
+	struct lines_held *held = lines_held_alloc(test, dev, 1);
 	struct device *near;
 	phys_addr_t far_slot, limit, tlb;
 	dma_addr_t dma;
@@ -807,7 +808,7 @@ static int lines_producer_fn(void *data)
 		u8 *buf = lines_ring_buf(r, n);
 		dma_addr_t dma;
 
-		/* Wait for the consumer to free the ring's slot. */
+		/* Wait for the consumer to free the ring's slot: its unmap first. */
 		while (n - smp_load_acquire(&r->tail) >= LINES_RING) {
 			if (kthread_should_stop())
 				goto out;
@@ -823,6 +824,7 @@ static int lines_producer_fn(void *data)
 		memset(phys_to_virt(dma_to_phys(r->dev, dma)), (u8)n | 1, len);
 		r->dma[n % LINES_RING] = dma;
 		r->len[n % LINES_RING] = len;
+		/* The entry before the head that publishes it. */
 		smp_store_release(&r->head, n + 1);
 	}
 out:
@@ -839,10 +841,12 @@ static int lines_consumer_fn(void *data)
 		size_t len, i;
 		u8 *buf;
 
+		/* The head before the entry it publishes. */
 		while (n == smp_load_acquire(&r->head)) {
 			/* The producer gave up: nothing more will come. */
 			if (kthread_should_stop() ||
 			    (completion_done(&r->produced) &&
+			     /* and published nothing since */
 			     n == smp_load_acquire(&r->head)))
 				goto out;
 			cond_resched();
@@ -856,6 +860,7 @@ static int lines_consumer_fn(void *data)
 				r->wrong++;
 				break;
 			}
+		/* The unmap before the tail that frees the entry. */
 		smp_store_release(&r->tail, n + 1);
 	}
 out:
@@ -967,8 +972,9 @@ static void lines_cover_cpu_line(struct kunit *test)
 			    "decision line, %d CPUs brought online", brought);
 	if (!line)
 		kunit_skip(test, "no line slots");
-	KUNIT_EXPECT_TRUE_MSG(test, line >= dma_get_cache_alignment() ||
-				    swiotlb_test_lines_stopped(),
+	KUNIT_EXPECT_TRUE_MSG(test,
+			      line >= dma_get_cache_alignment() ||
+			      swiotlb_test_lines_stopped(),
 			      "swiotlb lines of %u bytes still taken, %d CPUs brought online",
 			      line, brought);
 }
