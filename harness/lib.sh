@@ -123,8 +123,12 @@ run_kunit() {
 	log=$LOGS/$name.log
 	json=$LOGS/$name.json
 	rm -f "$json"
-	# KUNIT_VARIANT=NAME builds in a directory of its own (kunit-ARCH-NAME)
+	# KUNIT_VARIANT=NAME builds in a directory of its own (kunit-ARCH-NAME);
+	# KUNIT_TREE=DIR and KUNIT_CONFIG=FILE build another tree (the
+	# pristine base, for harness/bench-stock) with another .kunitconfig
 	local kbuild=$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}
+	local tree=${KUNIT_TREE:-$TREE}
+	local kunitconfig=${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}
 	local args=(--arch="$arch" --build_dir="$kbuild" --json="$json")
 	# riscv64 runs on QEMU 10 (harness/qemu10), whose CPU has Zicbom
 	if [ "$arch" = riscv64 ]; then
@@ -139,7 +143,7 @@ run_kunit() {
 	# two CPUs, for the tests of concurrent mappings
 	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then
-		args+=(--kunitconfig="$TREE/lib/kunit-tests/.kunitconfig"
+		args+=(--kunitconfig="$kunitconfig"
 		       --jobs="$JOBS" --make_options "$(kunit_make_opts "$arch")")
 		# shellcheck disable=SC2207
 		args+=($(kunit_cross "$arch"))
@@ -156,7 +160,7 @@ run_kunit() {
 	fi
 	say "kunit $cmd $arch ($name), log in $log"
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64
-	(cd "$TREE" && PATH="$TOP/harness/qemu-tcg:$PATH" \
+	(cd "$tree" && PATH="$TOP/harness/qemu-tcg:$PATH" \
 		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
 		--timeout=900 "$@") >"$log" 2>&1 || true
 	# the kernel's own output, which kunit.py parses and may misread
@@ -170,7 +174,7 @@ run_kunit() {
 		python3 "$TOP/harness/kunit-unreplay.py" <"$LOGS/$name.console.log" \
 			>"$LOGS/$name.console.clean.log"
 		rm -f "$json"
-		(cd "$TREE" && python3 tools/testing/kunit/kunit.py parse --json="$json" \
+		(cd "$tree" && python3 tools/testing/kunit/kunit.py parse --json="$json" \
 			"$LOGS/$name.console.clean.log") >>"$log" 2>&1 || true
 	fi
 	if [ ! -s "$json" ]; then
@@ -181,13 +185,14 @@ run_kunit() {
 	fi
 	local p f s warns
 	read -r p f s < <(python3 "$TOP/harness/kunit-count.py" "$json" "$name")
-	# A WARN is a bug the tests did not ask for, unless it is one of
+	# A WARN or a BUG report (sleeping or smp_processor_id() where it may
+	# not, KASAN) is a bug the tests did not ask for, unless it is one of
 	# dma-debug's reports (which its tests provoke and count): one more
-	# failure, with the WARNs named.
-	warns=$(grep -E '(^|\] )WARNING: ' "$LOGS/$name.console.log" 2>/dev/null |
+	# failure, with the reports named.
+	warns=$(grep -E '(^|\] )(WARNING|BUG): ' "$LOGS/$name.console.log" 2>/dev/null |
 		grep -v 'kernel/dma/debug\.c' || true)
 	if [ -n "$warns" ]; then
-		say "$name: unexpected WARN in the console:"
+		say "$name: unexpected WARN or BUG in the console:"
 		echo "$warns" | sed 's/^/    /' >&2
 		f=$((f + 1))
 	fi

@@ -83,14 +83,13 @@ unsigned int dma_bounce_line_size __read_mostly = ARCH_DMA_MINALIGN;
 EXPORT_SYMBOL_GPL(dma_bounce_line_size);
 
 /*
- * A CPU comes online: the secondary CPUs at boot, any CPU later. It has
- * reported its cache geometry by now (arm64 reads the firmware's cache
- * description as it brings a CPU up), and its line may be larger than any
- * so far: decide with the largest from now on, as the size rule does, which
- * asks dma_get_cache_alignment() every time. Never smaller: mappings made
- * meanwhile are unmapped with the line they were decided by.
+ * Decide with the largest line the CPUs have reported so far, as the size
+ * rule does, which asks dma_get_cache_alignment() every time. Never
+ * smaller: mappings made meanwhile are unmapped with the line they were
+ * decided by. dma_get_cache_alignment() is the system's, whichever CPU
+ * asks.
  */
-static int dma_bounce_cpu_online(unsigned int cpu)
+static void dma_bounce_raise_line(void)
 {
 	unsigned int line = dma_get_cache_alignment();
 	unsigned int old = READ_ONCE(dma_bounce_line_size);
@@ -98,6 +97,17 @@ static int dma_bounce_cpu_online(unsigned int cpu)
 	/* Never lowered, also when two CPUs come online at once. */
 	while (line > old && !try_cmpxchg(&dma_bounce_line_size, &old, line))
 		;
+}
+
+/*
+ * A CPU comes online: the secondary CPUs at boot, any CPU later. It has
+ * reported its cache geometry by now (arm64 reads the firmware's cache
+ * description as it brings a CPU up), and its line may be larger than any
+ * so far.
+ */
+static int dma_bounce_cpu_online(unsigned int cpu)
+{
+	dma_bounce_raise_line();
 	return 0;
 }
 
@@ -498,7 +508,7 @@ late_initcall(dma_bounce_debugfs_init);
  */
 static int __init dma_bounce_report(void)
 {
-	dma_bounce_cpu_online(smp_processor_id());
+	dma_bounce_raise_line();
 	if (!IS_ENABLED(CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC))
 		return 0;
 

@@ -572,21 +572,24 @@ EXPORT_SYMBOL_GPL(__dma_bounce_audit);
  *
  * The misaligned policy decides as audit mode counts it, and makes in place
  * a mapping whose caller keeps its shared lines clean
- * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES); the size rule decides as
- * dma_kmalloc_size_aligned() does, with @line for the DMA alignment.
- * Neither bounces MMIO, nor a mapping that requires coherence. A mapping
- * that both would bounce shares no cache line there, whatever the CPU
- * writes next to it.
+ * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) where the lines are the
+ * caller's own (dma_bounce_promise_covers()); the size rule decides as
+ * dma_kmalloc_size_aligned() does, with @line for the DMA alignment, with
+ * the attribute or without. Neither bounces MMIO, nor a mapping that
+ * requires coherence. A mapping that both would bounce shares no cache
+ * line there, whatever the CPU writes next to it.
  *
  * Return: true if both would bounce it.
  */
 bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
 			      unsigned long attrs, unsigned int line)
 {
-	if (attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT |
-		     DMA_ATTR_DEBUGGING_IGNORE_CACHELINES))
+	if (attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT))
 		return false;
 	if (dma_misalignment(phys, size, line) == DMA_BOUNCE_NONE)
+		return false;
+	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
+	    dma_bounce_promise_covers(phys, size, line))
 		return false;
 	return size < 2 * line && !IS_ALIGNED(kmalloc_size_roundup(size), line);
 }

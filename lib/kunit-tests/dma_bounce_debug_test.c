@@ -560,6 +560,19 @@ static void debug_hazard_not_an_error(struct kunit *test)
 }
 
 /*
+ * A = [0, 8) and B = [8, 16) of @buf, which starts a line the object
+ * holding it owns, mapped inbound in place under IGNORE_CACHELINES.
+ */
+static void map_neighbours(struct kunit *test, struct device *dev, u8 *buf,
+			   dma_addr_t *a, dma_addr_t *b)
+{
+	*a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
+	*b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, *a));
+	KUNIT_ASSERT_FALSE(test, is_bounced(dev, *b));
+}
+
+/*
  * Two 8-byte inbound mappings side by side at the start of a line, A and
  * B, made in place under IGNORE_CACHELINES, as virtio adds its event
  * arrays. While both are the device's, the device fills both: that is no
@@ -580,10 +593,7 @@ static void debug_hazard_neighbour_written(struct kunit *test)
 
 	/* A power of two is aligned to it: A starts a line. */
 	buf = test_kmalloc(test, line, GFP_KERNEL | __GFP_ZERO);
-	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
-	b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, a));
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, b));
+	map_neighbours(test, dev, buf, &a, &b);
 	before = debug_dma_error_count();
 	hazards = debug_dma_hazard_count();
 	/* What the device writes, as DMA under TCG writes it. */
@@ -632,10 +642,7 @@ static void debug_hazard_neighbour_synced(struct kunit *test)
 	u8 *buf;
 
 	buf = test_kmalloc(test, line, GFP_KERNEL | __GFP_ZERO);
-	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
-	b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, a));
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, b));
+	map_neighbours(test, dev, buf, &a, &b);
 	hazards = debug_dma_hazard_count();
 	memset(buf + 8, 0x5a, 8);
 	dma_sync_single_for_cpu(dev, b, 8, DMA_FROM_DEVICE);
@@ -718,6 +725,17 @@ static void debug_hazard_after_sync(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 2,
 			    "byte -4 written again after the sync for the device, then unmap: hazards");
 }
+
+/* The attributes of debug_hazard_audit_bounced()'s mapping. */
+static const unsigned long audit_bounced_attrs[] = { 0, IGNORE };
+
+static void audit_bounced_desc(const unsigned long *attrs, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s",
+		 *attrs ? "IGNORE_CACHELINES" : "no attributes");
+}
+
+KUNIT_ARRAY_PARAM(audit_bounced, audit_bounced_attrs, audit_bounced_desc);
 
 #ifdef CONFIG_DMA_BOUNCE_STATS
 struct hazard_event {
@@ -878,10 +896,7 @@ static void debug_hazard_neighbour_and_cpu_write(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_hazard_probe,
 							ev), 0);
 
-	a = test_map_single_attrs(test, dev, buf, 8, DMA_FROM_DEVICE, IGNORE);
-	b = test_map_single_attrs(test, dev, buf + 8, 8, DMA_FROM_DEVICE, IGNORE);
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, a));
-	KUNIT_ASSERT_FALSE(test, is_bounced(dev, b));
+	map_neighbours(test, dev, buf, &a, &b);
 	hazards = debug_dma_hazard_count();
 	/* What the device writes, as DMA under TCG writes it. */
 	memset(buf + 8, 0x5a, 8);
@@ -911,10 +926,14 @@ static void debug_hazard_neighbour_and_cpu_write(struct kunit *test)
  * coherent device, audit mode against 128-byte lines: 40 bytes 8 bytes
  * into kmalloc(64), which the misaligned policy bounces (its first line is
  * shared) and the size rule too (kmalloc(40) is no multiple of 128 bytes),
- * while the CPU writes byte 4 of the object, in the same line.
+ * while the CPU writes byte 4 of the object, in the same line. With
+ * IGNORE_CACHELINES too: the caller's promise covers only lines its
+ * object owns, and kmalloc(64) owns no 128-byte line, so the misaligned
+ * policy bounces it as well.
  */
 static void debug_hazard_audit_bounced(struct kunit *test)
 {
+	const unsigned long *attrs = test->param_value;
 	struct device *dev = debug_test_device(test, true);
 	unsigned int hazards;
 	dma_addr_t dma;
@@ -926,14 +945,16 @@ static void debug_hazard_audit_bounced(struct kunit *test)
 	p = test_kmalloc(test, 64, GFP_KERNEL | __GFP_ZERO);
 	before = debug_dma_error_count();
 	hazards = debug_dma_hazard_count();
-	dma = test_map_single(test, dev, p + 8, 40, DMA_FROM_DEVICE);
+	dma = test_map_single_attrs(test, dev, p + 8, 40, DMA_FROM_DEVICE, *attrs);
 	WRITE_ONCE(p[4], 0xa5);
 	test_unmap_single(test, dev, dma);
 
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_hazard_count() - hazards, 0,
-			    "40 bytes at kmalloc(64) + 8, byte 4 written, 128-byte audit line: hazards");
+			    "40 bytes at kmalloc(64) + 8, attrs %#lx, byte 4 written, 128-byte audit line: hazards",
+			    *attrs);
 	KUNIT_EXPECT_EQ_MSG(test, debug_dma_error_count() - before, 0,
-			    "40 bytes at kmalloc(64) + 8, byte 4 written, 128-byte audit line: dma-debug errors");
+			    "40 bytes at kmalloc(64) + 8, attrs %#lx, byte 4 written, 128-byte audit line: dma-debug errors",
+			    *attrs);
 }
 #else
 static void debug_hazard(struct kunit *test)
@@ -1039,7 +1060,7 @@ static struct kunit_case bounce_debug_cases[] = {
 	KUNIT_CASE(debug_hazard_adjacent_sg),
 	KUNIT_CASE(debug_hazard_neighbour_and_cpu_write),
 	KUNIT_CASE(debug_hazard_after_sync),
-	KUNIT_CASE(debug_hazard_audit_bounced),
+	KUNIT_CASE_PARAM(debug_hazard_audit_bounced, audit_bounced_gen_params),
 	{}
 };
 

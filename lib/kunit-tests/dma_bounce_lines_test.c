@@ -578,60 +578,80 @@ static void lines_sync_past_bounce(struct kunit *test)
 	test_unmap_single(test, dev, dma);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(lines_kprobe_unregister, unregister_kprobe,
+			    struct kprobe *);
+
 /*
- * Cache maintenance of a bounce never reaches past what swiotlb recorded
- * for it: an oversize sync (a driver's bug, which dma-debug reports) must
- * not clean or invalidate the next line, another bounce that a CPU may be
- * filling. Seen from a kprobe on the architecture's cache maintenance,
- * for addresses in the test's pool.
+ * Probe @symbol with @pre for the rest of the test. @kp is the first
+ * member of the test's probe, which the handler finds with container_of().
  */
+static int lines_kprobe(struct kunit *test, struct kprobe *kp,
+			const char *symbol, kprobe_pre_handler_t pre)
+{
+	int ret;
+
+	kp->symbol_name = symbol;
+	kp->pre_handler = pre;
+	ret = register_kprobe(kp);
+	if (ret)
+		return ret;
+	return kunit_add_action_or_reset(test, lines_kprobe_unregister, kp);
+}
+
 /* The probe reads the arguments of the function it probes. */
 #if defined(CONFIG_KPROBES) && defined(CONFIG_HAVE_FUNCTION_ARG_ACCESS_API)
+/* The architecture's cache maintenance for the device, in @dev's pool. */
 struct lines_cmo_probe {
 	struct kprobe kp;
 	phys_addr_t start, end;
 	size_t max_size;
+	int calls;
 };
-
-static struct lines_cmo_probe *lines_cmo;
 
 static int lines_cmo_pre(struct kprobe *kp, struct pt_regs *regs)
 {
+	struct lines_cmo_probe *probe = container_of(kp, struct lines_cmo_probe, kp);
 	phys_addr_t paddr = regs_get_kernel_argument(regs, 0);
 	size_t size = regs_get_kernel_argument(regs, 1);
 
-	if (paddr >= lines_cmo->start && paddr < lines_cmo->end)
-		lines_cmo->max_size = max(lines_cmo->max_size, size);
+	if (paddr >= probe->start && paddr < probe->end) {
+		probe->max_size = max(probe->max_size, size);
+		probe->calls++;
+	}
 	return 0;
 }
 
-static void lines_cmo_unregister(void *data)
+static struct lines_cmo_probe *lines_cmo_probe(struct kunit *test,
+					       struct device *dev)
 {
-	unregister_kprobe(&lines_cmo->kp);
-	lines_cmo = NULL;
-}
-
-static void lines_cache_maintenance_clamped(struct kunit *test)
-{
-	struct device *dev = lines_test_device(test, true);
 	struct io_tlb_pool *pool = &dev->dma_io_tlb_mem->defpool;
-	unsigned int line = lines_line_size(dev);
-	u8 *buf = test_kmalloc(test, 4 * line, GFP_KERNEL) + 8;
 	struct lines_cmo_probe *probe;
-	dma_addr_t dma;
 
 	if (dev_is_dma_coherent(dev))
 		kunit_skip(test, "needs a non-coherent device");
 	probe = kunit_kzalloc(test, sizeof(*probe), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, probe);
-	probe->kp.symbol_name = "arch_sync_dma_for_device";
-	probe->kp.pre_handler = lines_cmo_pre;
 	probe->start = pool->start;
 	probe->end = pool->end;
-	lines_cmo = probe;
-	KUNIT_ASSERT_EQ(test, register_kprobe(&probe->kp), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_cmo_unregister,
-							NULL), 0);
+	KUNIT_ASSERT_EQ(test, lines_kprobe(test, &probe->kp,
+					   "arch_sync_dma_for_device",
+					   lines_cmo_pre), 0);
+	return probe;
+}
+
+/*
+ * Cache maintenance of a bounce never reaches past what swiotlb recorded
+ * for it: an oversize sync (a driver's bug, which dma-debug reports) must
+ * not clean or invalidate the next line, another bounce that a CPU may be
+ * filling.
+ */
+static void lines_cache_maintenance_clamped(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	unsigned int line = lines_line_size(dev);
+	u8 *buf = test_kmalloc(test, 4 * line, GFP_KERNEL) + 8;
+	struct lines_cmo_probe *probe = lines_cmo_probe(test, dev);
+	dma_addr_t dma;
 
 	dma = test_map_single(test, dev, buf, 8, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_EQ(test, probe->max_size, 8);
@@ -642,8 +662,38 @@ static void lines_cache_maintenance_clamped(struct kunit *test)
 			    3 * line);
 	test_unmap_single(test, dev, dma);
 }
+
+/*
+ * Lines no bounce holds get no cache maintenance: a sync after the unmap
+ * (a driver's bug) cleans nothing, where another CPU may be filling the
+ * lines for its next bounce. A sync of 100 bytes, beyond one
+ * IO_TLB_LINE_MIN line: one within a line is not looked up (see
+ * swiotlb_sync_len()), and after the unmap does what it does to a slot.
+ */
+static void lines_no_maintenance_after_unmap(struct kunit *test)
+{
+	struct device *dev = lines_test_device(test, true);
+	u8 *buf = test_kmalloc(test, 128, GFP_KERNEL) + 8;
+	struct lines_cmo_probe *probe = lines_cmo_probe(test, dev);
+	dma_addr_t dma;
+
+	/* The CPU keeps the slot, and the lines stay lines, free. */
+	lines_pin_cpu(test);
+	dma = test_map_single(test, dev, buf, 100, DMA_FROM_DEVICE);
+	test_unmap_single(test, dev, dma);
+	probe->calls = 0;
+	dma_sync_single_for_device(dev, dma, 100, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ_MSG(test, probe->calls, 0,
+			    "cache maintenance calls for a sync of %pad after its unmap",
+			    &dma);
+}
 #else
 static void lines_cache_maintenance_clamped(struct kunit *test)
+{
+	kunit_skip(test, "needs kprobes and access to the probed function's arguments");
+}
+
+static void lines_no_maintenance_after_unmap(struct kunit *test)
 {
 	kunit_skip(test, "needs kprobes and access to the probed function's arguments");
 }
@@ -1028,9 +1078,10 @@ static void lines_pool_grows_dirty(struct kunit *test)
 	struct device *dev = lines_test_device(test, true);
 	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
 	int nslots = mem->defpool.nslabs, i;
-	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
+	/* Buffers first: the mappings held go before them when the test ends. */
 	u8 *slot_buf = test_kmalloc(test, IO_TLB_SIZE, GFP_KERNEL);
 	u8 *buf = test_kmalloc(test, 1600, GFP_KERNEL) + 8;
+	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
 
 	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_pool_grow(dev));
 	lines_pin_cpu(test);
@@ -1069,28 +1120,23 @@ struct lines_alloc_probe {
 	int calls;
 };
 
-static struct lines_alloc_probe *lines_alloc;
-
 static int lines_alloc_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	if (current == lines_alloc->task)
-		lines_alloc->calls++;
-	return 0;
-}
+	struct lines_alloc_probe *probe = container_of(kp, struct lines_alloc_probe, kp);
 
-static void lines_alloc_unregister(void *data)
-{
-	unregister_kprobe(&lines_alloc->kp);
-	lines_alloc = NULL;
+	if (current == probe->task)
+		probe->calls++;
+	return 0;
 }
 
 static void lines_one_transient_pool(struct kunit *test)
 {
 	struct device *dev = lines_test_device(test, true);
 	int nslots = dev->dma_io_tlb_mem->defpool.nslabs, i;
-	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
+	/* Buffers first: the mappings held go before them when the test ends. */
 	u8 *slot_buf = test_kmalloc(test, IO_TLB_SIZE, GFP_KERNEL);
 	u8 *buf = test_kmalloc(test, 64, GFP_KERNEL) + 8;
+	struct lines_held *fill = lines_held_alloc(test, dev, nslots);
 	struct lines_alloc_probe *probe;
 
 	if (!IS_ENABLED(CONFIG_KPROBES))
@@ -1098,14 +1144,9 @@ static void lines_one_transient_pool(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, swiotlb_dev_test_pool_grow(dev));
 	probe = kunit_kzalloc(test, sizeof(*probe), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, probe);
-	probe->kp.symbol_name = "swiotlb_alloc_pool";
-	probe->kp.pre_handler = lines_alloc_pre;
 	probe->task = current;
-	lines_alloc = probe;
-	if (register_kprobe(&probe->kp))
+	if (lines_kprobe(test, &probe->kp, "swiotlb_alloc_pool", lines_alloc_pre))
 		kunit_skip(test, "swiotlb_alloc_pool() cannot be probed (inlined)");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lines_alloc_unregister,
-							NULL), 0);
 
 	lines_pin_cpu(test);
 	for (i = 0; i < nslots; i++)
@@ -1141,6 +1182,7 @@ static struct kunit_case lines_test_cases[] = {
 	KUNIT_CASE(lines_sync_after_unmap),
 	KUNIT_CASE(lines_sync_past_bounce),
 	KUNIT_CASE(lines_cache_maintenance_clamped),
+	KUNIT_CASE(lines_no_maintenance_after_unmap),
 	KUNIT_CASE_PARAM(lines_keep_alignment, lines_align_gen_params),
 	KUNIT_CASE(lines_out_of_reach),
 	KUNIT_CASE_SLOW(lines_cross_cpu),
