@@ -347,6 +347,16 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 {
 	enum dma_bounce_reason reason;
 
+	/*
+	 * Fast path, first and whatever the policy, device and direction: a
+	 * mapping of whole lines shares none. The size rule never bounces a
+	 * whole number of lines either (kmalloc() sizes that are multiples of
+	 * the line are aligned to it).
+	 */
+	if (IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) &&
+	    likely(!((phys | size) & (dma_bounce_line() - 1))))
+		return DMA_BOUNCE_NONE;
+
 	reason = dma_bounce_decide(dma_bounce_get_policy(), dev, phys, size,
 				   dir, attrs);
 	if (likely(reason == DMA_BOUNCE_NONE))
@@ -385,7 +395,7 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 }
 
 #ifdef CONFIG_DMA_BOUNCE_STATS
-DECLARE_STATIC_KEY_TRUE(dma_bounce_stats_key);
+DECLARE_STATIC_KEY_FALSE(dma_bounce_stats_key);
 DECLARE_STATIC_KEY_FALSE(dma_bounce_audit_key);
 
 void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
@@ -404,7 +414,9 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
  * @refused: it needed a bounce, and swiotlb had no free slot for it
  *
  * Only the mappings that the policy is about are counted: inbound ones,
- * for a device that does not snoop the CPU caches. Everything else returns
+ * for a device that does not snoop the CPU caches, and only once counting
+ * is switched on (dma_bounce_stats=on, or dma_bounce/stats_enabled). Until
+ * then it returns at two static branches; then, for everything else,
  * after two tests that need no memory access beyond @dev, unless audit
  * mode asks what the inbound mappings of coherent devices would do on a
  * system that is not coherent.
@@ -413,12 +425,17 @@ static inline void dma_bounce_count(struct device *dev, phys_addr_t phys,
 				    size_t size, enum dma_data_direction dir,
 				    enum dma_bounce_reason reason, bool refused)
 {
+	/* Nothing read until counting or audit mode is switched on. */
+	if (!static_branch_unlikely(&dma_bounce_stats_key) &&
+	    !static_branch_unlikely(&dma_bounce_audit_key))
+		return;
+
 	/* Outbound transfers destroy nothing: neither counted nor audited. */
 	if (dir == DMA_TO_DEVICE)
 		return;
 
 	if (!dev_is_dma_coherent(dev)) {
-		if (static_branch_likely(&dma_bounce_stats_key))
+		if (static_branch_unlikely(&dma_bounce_stats_key))
 			__dma_bounce_count(dev, reason, size, refused);
 	} else if (static_branch_unlikely(&dma_bounce_audit_key)) {
 		__dma_bounce_audit(dev, phys, size, dir);

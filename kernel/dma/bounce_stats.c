@@ -79,8 +79,14 @@ struct dma_bounce_dev {
 	char name[];
 };
 
-DEFINE_STATIC_KEY_TRUE(dma_bounce_stats_key);
+/*
+ * Counting is off until switched on, at boot (dma_bounce_stats=on) or in
+ * dma_bounce/stats_enabled: a kernel that does not count pays a patched-out
+ * branch per inbound mapping, and not the call and per-CPU update of each.
+ */
+DEFINE_STATIC_KEY_FALSE(dma_bounce_stats_key);
 EXPORT_SYMBOL_GPL(dma_bounce_stats_key);
+static bool dma_bounce_stats_at_boot __initdata;
 
 /*
  * Writers of the settings, counting on or off and audit mode, one at a
@@ -185,15 +191,13 @@ static void dma_bounce_dev_free(struct dma_bounce_dev *bd)
 	kfree(bd);
 }
 
-static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
+/* The device's first counted mapping: its counters are made. */
+static noinline struct dma_bounce_dev *
+dma_bounce_dev_get_slow(struct device *dev, struct dma_bounce_dev *bd)
 {
-	/* Dependency-ordered against the release below, as rcu_dereference(). */
-	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
 	struct dma_bounce_dev *new;
 	unsigned long flags;
 
-	if (likely(dma_bounce_dev_counted(bd)))
-		return bd;
 	if (bd && time_before(jiffies, READ_ONCE(dma_bounce_retry_at)))
 		return NULL;
 
@@ -224,12 +228,26 @@ static struct dma_bounce_dev *dma_bounce_dev_get(struct device *dev)
 	return bd;
 }
 
+/* Inline: every counted mapping asks, and all but the first find them. */
+static __always_inline struct dma_bounce_dev *
+dma_bounce_dev_get(struct device *dev)
+{
+	/* Dependency-ordered against the release below, as rcu_dereference(). */
+	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
+
+	if (likely(dma_bounce_dev_counted(bd)))
+		return bd;
+	return dma_bounce_dev_get_slow(dev, bd);
+}
+
 /*
  * Count on this CPU: a mapping seen if @seen, one under @stat unless it is
  * DMA_BOUNCE_NR_STATS, and @bytes copied.
  */
-static void dma_bounce_add(struct dma_bounce_dev *bd, bool seen,
-			   enum dma_bounce_stat stat, u64 bytes)
+/* Inline: a mapping made in place adds one, known at compile time. */
+static __always_inline void dma_bounce_add(struct dma_bounce_dev *bd,
+					   bool seen, enum dma_bounce_stat stat,
+					   u64 bytes)
 {
 	struct dma_bounce_pcpu *p = get_cpu_ptr(bd->pcpu);
 	unsigned long flags;
@@ -301,7 +319,7 @@ bool dma_bounce_note_fallback(struct device *dev,
 	static unsigned long reported_uncounted;
 	struct dma_bounce_dev *bd = NULL;
 
-	if (static_branch_likely(&dma_bounce_stats_key))
+	if (static_branch_unlikely(&dma_bounce_stats_key))
 		bd = dma_bounce_dev_get(dev);
 	if (unlikely(!bd))
 		return !test_and_set_bit(cause, &reported_uncounted);
@@ -323,7 +341,7 @@ void dma_bounce_note_watch(struct device *dev, enum dma_bounce_stat stat)
 {
 	struct dma_bounce_dev *bd;
 
-	if (!static_branch_likely(&dma_bounce_stats_key))
+	if (!static_branch_unlikely(&dma_bounce_stats_key))
 		return;
 	bd = dma_bounce_dev_get(dev);
 	if (likely(bd))
@@ -667,9 +685,23 @@ static int __init dma_bounce_audit_setup(char *str)
 }
 early_param("dma_bounce_audit", dma_bounce_audit_setup);
 
+/* dma_bounce_stats=: a bad value leaves counting off. */
+static int __init dma_bounce_stats_setup(char *str)
+{
+	if (kstrtobool(str, &dma_bounce_stats_at_boot))
+		pr_err("dma_bounce_stats=%s: expected on or off, counting stays off\n",
+		       str ?: "");
+	return 0;
+}
+early_param("dma_bounce_stats", dma_bounce_stats_setup);
+
 /* Static keys cannot be switched as early as parameters are parsed. */
 static int __init dma_bounce_audit_init(void)
 {
+	if (dma_bounce_stats_at_boot) {
+		dma_bounce_stats_enable(true);
+		pr_info("counting inbound mappings and their bounces per device\n");
+	}
 	if (dma_bounce_audit_bytes) {
 		dma_bounce_set_audit(dma_bounce_audit_bytes);
 		pr_info("audit mode: inbound mappings of coherent devices checked against %u-byte cache lines\n",

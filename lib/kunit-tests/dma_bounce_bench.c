@@ -98,10 +98,8 @@ static void bench_counting(struct kunit *test)
 	u32 ratio;
 	int errors = 0, r;
 
-	test_switches_global(test, "counting");
+	test_set_counting(test);
 	m.buf = test_kmalloc(test, m.len, GFP_KERNEL);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
-							NULL), 0);
 
 	for (r = 0; r < BENCH_ROUNDS; r++) {
 		dma_bounce_stats_enable(true);

@@ -169,9 +169,7 @@ static void stats_switched_off(struct kunit *test)
 	dma_addr_t dma;
 	int i;
 
-	test_switches_global(test, "counting");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stats_enable_again,
-							NULL), 0);
+	test_set_counting(test);
 
 	/* The first mapping is counted, then counting is switched off. */
 	for (i = 0; i < 2; i++) {
@@ -367,8 +365,7 @@ static void stats_reads_whole_counters(struct kunit *test)
 	long adds;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	if (!dma_bounce_stats_enabled())
-		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
+	test_need_counting(test);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU to count while this one reads");
 	w->dev = kunit_device_register(test, "dma-bounce-torn");

@@ -332,12 +332,6 @@ static int writer_fn(void *data)
 	return 0;
 }
 
-static void restore_settings(void *line)
-{
-	dma_bounce_stats_enable(true);
-	dma_bounce_set_audit((uintptr_t)line);
-}
-
 /*
  * Writers of every setting race each other and traffic: afterwards each
  * setting agrees with its static key; the counts of a device that only
@@ -366,8 +360,10 @@ static void stress_settings_writers(struct kunit *test)
 	u64 made;
 
 	test_switches_global(test, "counting and audit mode");
+	/* Counting, then audit mode, back to what they were at the end. */
+	test_set_counting(test);
 	line = dma_bounce_audit_line();
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_settings,
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
 							(void *)line), 0);
 	watched = test_dma_device(test, "dma-bounce-watched", false);
 	table_resets = kunit_kzalloc(test, sizeof(*table_resets), GFP_KERNEL);

@@ -1295,6 +1295,9 @@ static void bounce_attributes(struct kunit *test)
 	buf = test_kmalloc(test, 1024, GFP_KERNEL);
 	cap = capture_fallbacks(test, dev);
 #ifdef CONFIG_DMA_BOUNCE_STATS
+	/* Counted too, where the test may switch counting on (at boot). */
+	if (!dma_bounce_stats_enabled() && system_state < SYSTEM_RUNNING)
+		test_set_counting(test);
 	dma_bounce_stats_read(dev, &before);
 #endif
 

@@ -469,13 +469,38 @@ static inline void expect_mappings(struct kunit *test, struct device *dev,
 	expect_stats(test, dev, want, what);
 }
 
+static inline void restore_counting(void *on)
+{
+	dma_bounce_stats_enable((uintptr_t)on);
+}
+
+/*
+ * Counting switched on until the test ends, then back to what it was: at
+ * boot only. For the tests that switch it themselves too.
+ */
+static inline void test_set_counting(struct kunit *test)
+{
+	uintptr_t on = dma_bounce_stats_enabled();
+
+	test_switches_global(test, "counting");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_counting,
+							(void *)on), 0);
+	dma_bounce_stats_enable(true);
+}
+
+/* Counting on for the test: switched on by it if it is off (at boot). */
+static inline void test_need_counting(struct kunit *test)
+{
+	if (!dma_bounce_stats_enabled())
+		test_set_counting(test);
+}
+
 /* A device that counts: non-coherent, with swiotlb, counting switched on. */
 static inline struct device *stats_test_device(struct kunit *test)
 {
 	struct device *dev = bounce_test_device(test);
 
-	if (!dma_bounce_stats_enabled())
-		kunit_skip(test, "counting switched off in dma_bounce/stats_enabled");
+	test_need_counting(test);
 	return dev;
 }
 
@@ -504,11 +529,6 @@ static inline int table_rows(struct kunit *test, const char *name, const char *d
 						  name, driver, line);
 	}
 	return rows;
-}
-
-static inline void stats_enable_again(void *unused)
-{
-	dma_bounce_stats_enable(true);
 }
 
 static inline void restore_audit(void *line)
