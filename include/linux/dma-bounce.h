@@ -349,9 +349,10 @@ dma_needs_bounce(struct device *dev, phys_addr_t phys, size_t size,
 
 	/*
 	 * Fast path, first and whatever the policy, device and direction: a
-	 * mapping of whole lines shares none. The size rule never bounces a
-	 * whole number of lines either (kmalloc() sizes that are multiples of
-	 * the line are aligned to it).
+	 * mapping of whole lines shares none. Nor does the size rule bounce
+	 * it: dma_kmalloc_size_aligned() holds for every multiple of
+	 * dma_get_cache_alignment(), which divides dma_bounce_line() (both
+	 * are powers of two, and the line follows the CPUs' largest).
 	 */
 	if (IS_ENABLED(CONFIG_DMA_MISALIGNED_CHECK) &&
 	    likely(!((phys | size) & (dma_bounce_line() - 1))))

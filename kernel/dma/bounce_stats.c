@@ -232,7 +232,10 @@ dma_bounce_dev_get_slow(struct device *dev, struct dma_bounce_dev *bd)
 static __always_inline struct dma_bounce_dev *
 dma_bounce_dev_get(struct device *dev)
 {
-	/* Dependency-ordered against the release below, as rcu_dereference(). */
+	/*
+	 * Dependency-ordered against the release in dma_bounce_dev_get_slow(),
+	 * as rcu_dereference().
+	 */
 	struct dma_bounce_dev *bd = READ_ONCE(dev->dma_bounce);
 
 	if (likely(dma_bounce_dev_counted(bd)))
@@ -242,9 +245,9 @@ dma_bounce_dev_get(struct device *dev)
 
 /*
  * Count on this CPU: a mapping seen if @seen, one under @stat unless it is
- * DMA_BOUNCE_NR_STATS, and @bytes copied.
+ * DMA_BOUNCE_NR_STATS, and @bytes copied. Inline: for a mapping made in
+ * place, the one counter it adds to is known at compile time.
  */
-/* Inline: a mapping made in place adds one, known at compile time. */
 static __always_inline void dma_bounce_add(struct dma_bounce_dev *bd,
 					   bool seen, enum dma_bounce_stat stat,
 					   u64 bytes)
@@ -309,22 +312,25 @@ EXPORT_SYMBOL_GPL(__dma_bounce_count);
  * @dev: the device
  * @cause: why the bounce the policy wanted was not made
  *
+ * Fallbacks are rare: the device's statistics are looked up, and made if
+ * need be, whether counting is on or not, so that each device is reported
+ * once per cause; they count the fallback only while counting is on.
+ *
  * Return: true the first time @dev falls back for @cause, when it is to be
- * reported; also when the statistics are off or could not be allocated,
- * once per cause for all such devices.
+ * reported; also when the statistics could not be allocated, once per
+ * cause for all such devices.
  */
 bool dma_bounce_note_fallback(struct device *dev,
 			      enum dma_bounce_fallback cause)
 {
 	static unsigned long reported_uncounted;
-	struct dma_bounce_dev *bd = NULL;
+	struct dma_bounce_dev *bd = dma_bounce_dev_get(dev);
 
-	if (static_branch_unlikely(&dma_bounce_stats_key))
-		bd = dma_bounce_dev_get(dev);
 	if (unlikely(!bd))
 		return !test_and_set_bit(cause, &reported_uncounted);
 
-	dma_bounce_add(bd, false, dma_bounce_fallback_stat(cause), 0);
+	if (static_branch_unlikely(&dma_bounce_stats_key))
+		dma_bounce_add(bd, false, dma_bounce_fallback_stat(cause), 0);
 	return !test_bit(cause, &bd->reported) &&
 	       !test_and_set_bit(cause, &bd->reported);
 }
@@ -335,15 +341,14 @@ bool dma_bounce_note_fallback(struct device *dev,
  * @stat: %DMA_BOUNCE_STAT_HAZARD, %DMA_BOUNCE_STAT_PROTECTIVE or
  *	%DMA_BOUNCE_STAT_PRECAUTIONARY
  *
+ * Counted whether counting is on or not: the hazard detector runs only
+ * where dma-debug was asked for, and costs far more than the count.
  * Callable in any context.
  */
 void dma_bounce_note_watch(struct device *dev, enum dma_bounce_stat stat)
 {
-	struct dma_bounce_dev *bd;
+	struct dma_bounce_dev *bd = dma_bounce_dev_get(dev);
 
-	if (!static_branch_unlikely(&dma_bounce_stats_key))
-		return;
-	bd = dma_bounce_dev_get(dev);
 	if (likely(bd))
 		dma_bounce_add(bd, false, stat, 0);
 }
@@ -528,8 +533,8 @@ EXPORT_SYMBOL_IF_KUNIT(dma_bounce_stats_release);
  * dma_bounce_stats_enable - switch the counting of mappings on or off
  * @enable: count from now on
  *
- * Switched off, dma_bounce_count() is patched down to the direction and
- * coherence tests; the counts already made stay readable.
+ * Switched off (the default), dma_bounce_count() is patched down to its
+ * static branches; the counts already made stay readable.
  */
 void dma_bounce_stats_enable(bool enable)
 {
@@ -685,18 +690,18 @@ static int __init dma_bounce_audit_setup(char *str)
 }
 early_param("dma_bounce_audit", dma_bounce_audit_setup);
 
-/* dma_bounce_stats=: a bad value leaves counting off. */
+/* dma_bounce_stats=: a bad value is reported and ignored. */
 static int __init dma_bounce_stats_setup(char *str)
 {
 	if (kstrtobool(str, &dma_bounce_stats_at_boot))
-		pr_err("dma_bounce_stats=%s: expected on or off, counting stays off\n",
+		pr_err("dma_bounce_stats=%s: expected on or off, ignored\n",
 		       str ?: "");
 	return 0;
 }
 early_param("dma_bounce_stats", dma_bounce_stats_setup);
 
 /* Static keys cannot be switched as early as parameters are parsed. */
-static int __init dma_bounce_audit_init(void)
+static int __init dma_bounce_settings_init(void)
 {
 	if (dma_bounce_stats_at_boot) {
 		dma_bounce_stats_enable(true);
@@ -709,7 +714,7 @@ static int __init dma_bounce_audit_init(void)
 	}
 	return 0;
 }
-early_initcall(dma_bounce_audit_init);
+early_initcall(dma_bounce_settings_init);
 
 #ifdef CONFIG_DEBUG_FS
 /* All bounces, whatever their reason. */

@@ -779,7 +779,6 @@ static void debug_hazard(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "CONFIG_TRACEPOINTS is not set");
 	dev = debug_test_device(test, c->coherent);
-	test_need_counting(test);
 	if (c->coherent)
 		test_set_audit(test, 128);
 
@@ -846,7 +845,6 @@ static void debug_hazard_size_rule(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG) || !debug_dma_active())
 		kunit_skip(test, "dma-debug is off");
 	dev = noncoherent_test_device(test);
-	test_need_counting(test);
 
 	buf = test_kmalloc(test, 2048, GFP_KERNEL | __GFP_ZERO);
 	before = debug_dma_error_count();

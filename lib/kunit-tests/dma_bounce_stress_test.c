@@ -360,7 +360,7 @@ static void stress_settings_writers(struct kunit *test)
 	u64 made;
 
 	test_switches_global(test, "counting and audit mode");
-	/* Counting, then audit mode, back to what they were at the end. */
+	/* Audit mode, then counting, back to what they were at the end. */
 	test_set_counting(test);
 	line = dma_bounce_audit_line();
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_audit,
