@@ -334,6 +334,7 @@ bool dma_bounce_note_fallback(struct device *dev,
 	return !test_bit(cause, &bd->reported) &&
 	       !test_and_set_bit(cause, &bd->reported);
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_bounce_note_fallback);
 
 /**
  * dma_bounce_note_watch - count what dma-debug's hazard detector saw

@@ -181,6 +181,33 @@ static void stats_switched_off(struct kunit *test)
 	expect_mappings(test, dev, 1, DMA_BOUNCE_HEAD, 40, "one mapping counted, one not");
 }
 
+/*
+ * With counting off, as it is by default, a fallback is still reported
+ * once per device and cause: each of two devices reports its first
+ * fallback for a cause, after the other's, and not its second.
+ */
+static void stats_fallback_reported_per_device(struct kunit *test)
+{
+	enum dma_bounce_fallback cause = DMA_BOUNCE_FALLBACK_FULL;
+	struct device *a = kunit_device_register(test, "dma-bounce-fb-a");
+	struct device *b = kunit_device_register(test, "dma-bounce-fb-b");
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	test_set_counting(test);
+	dma_bounce_stats_enable(false);
+
+	KUNIT_EXPECT_TRUE_MSG(test, dma_bounce_note_fallback(a, cause),
+			      "first fallback of %s, counting off", dev_name(a));
+	KUNIT_EXPECT_TRUE_MSG(test, dma_bounce_note_fallback(b, cause),
+			      "first fallback of %s after %s's, counting off",
+			      dev_name(b), dev_name(a));
+	KUNIT_EXPECT_FALSE_MSG(test, dma_bounce_note_fallback(a, cause),
+			       "second fallback of %s", dev_name(a));
+	KUNIT_EXPECT_FALSE_MSG(test, dma_bounce_note_fallback(b, cause),
+			       "second fallback of %s", dev_name(b));
+}
+
 #define STATS_THREAD_MAPPINGS	2000
 
 struct stats_thread {
@@ -880,6 +907,7 @@ static struct kunit_case bounce_stats_cases[] = {
 	KUNIT_CASE(stats_refused),
 	KUNIT_CASE(stats_coherent),
 	KUNIT_CASE(stats_switched_off),
+	KUNIT_CASE(stats_fallback_reported_per_device),
 	KUNIT_CASE(stats_concurrent),
 	KUNIT_CASE_SLOW(stats_first_mapping_race),
 	KUNIT_CASE(stats_reads_whole_counters),
