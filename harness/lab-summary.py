@@ -34,6 +34,10 @@ def load(run_dir):
                 fields = dict(kv.split("=", 1) for kv in value.split()[1:]
                               if "=" in kv)
                 integrity[value.split()[0]] = fields
+            elif key == "map_benchmark":
+                # "map_benchmark offset=N size=N map_us=F unmap_us=F"
+                fields = dict(kv.split("=", 1) for kv in value.split())
+                facts.setdefault("map_benchmark", []).append(fields)
             elif key == "rx_packets":
                 # one line per NIC: driver, PCI device, frames received
                 driver, device, count = value.split()
@@ -292,6 +296,31 @@ def receive(runs, runs_dir, out, problems):
     out()
 
 
+def map_benchmark(runs, out):
+    """The kernel's own benchmark (tools/dma/dma_map_benchmark) on the
+    lab's pci-testdev, inbound: a 64-byte mapping that starts a line beside
+    an 8-byte one 8 bytes into a line, in microseconds of TCG's emulation
+    (only the ratio compares across runs)."""
+    out("dma_map_benchmark, DMA_FROM_DEVICE, average us per map and unmap "
+        "(TCG time)")
+    out("%-18s %-22s %-22s %s" % ("run", "64 bytes at +0", "8 bytes at +8",
+                                  "ratio (map+unmap)"))
+    for name, run in runs.items():
+        rows = {(r.get("offset"), r.get("size")): r
+                for r in run.facts.get("map_benchmark", [])}
+        a, m = rows.get(("0", "64")), rows.get(("8", "8"))
+        if not a or not m:
+            out("%-18s %s" % (name, "not run"))
+            continue
+        ta = float(a["map_us"]) + float(a["unmap_us"])
+        tm = float(m["map_us"]) + float(m["unmap_us"])
+        out("%-18s %-22s %-22s %s" % (
+            name, "%s + %s" % (a["map_us"], a["unmap_us"]),
+            "%s + %s" % (m["map_us"], m["unmap_us"]),
+            "%.2f" % (tm / ta) if ta else "-"))
+    out()
+
+
 def sustained(runs, out, problems):
     """Refusals and fallbacks of each run (boot, workload and the sustained
     phase), and the DMA segments of the sustained phase's scatterlists;
@@ -514,6 +543,7 @@ def main(runs_dir, report_path, chart_path, expected_path=None):
     out()
     receive(runs, runs_dir, out, problems)
     sustained(runs, out, problems)
+    map_benchmark(runs, out)
     out("per run")
     out("%-18s %10s %12s %12s %10s %10s %12s" % (
         "run", "boot s", "kmalloc KiB", "slab KiB", "swiotlb hw", "checked",

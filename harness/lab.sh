@@ -134,6 +134,7 @@ lab_boot_once() {
 		-device e1000e,netdev=n1,mac=52:54:00:00:00:02 \
 		-device e1000,netdev=n2,mac=52:54:00:00:00:03 \
 		-device usb-net,bus=xhci.0,port=2,netdev=n3,mac=52:54:00:00:00:04 \
+		-device pci-testdev \
 		</dev/null >"$log" 2>&1 &
 	local qemu=$! status=0
 	# progress: what the guest reports, as it reports it
@@ -156,6 +157,18 @@ lab_boot_once() {
 	return "$status"
 }
 
+# lab_map_benchmark OUT: the kernel's tools/dma/dma_map_benchmark of the
+# patched tree, static, for LAB_ARCH, as OUT
+lab_map_benchmark() {
+	local cc=aarch64-linux-gnu-gcc inc=$LAB/map-benchmark-include
+	[ "${LAB_ARCH:-arm64}" = arm64 ] || cc=gcc
+	mkdir -p "$inc/linux"
+	cp "$TREE/include/uapi/linux/map_benchmark.h" "$inc/linux/"
+	"$cc" -static -O2 -Wall -I"$inc" -o "$1" \
+		"$TREE/tools/dma/dma_map_benchmark.c" ||
+		die "could not build tools/dma/dma_map_benchmark"
+}
+
 # lab_initramfs NAME: the lab's initramfs for LAB_ARCH, with the guest
 # scripts of lab/ and dma-bounce-record, as $LAB/initramfs-NAME.cpio.gz;
 # prints its path
@@ -165,6 +178,7 @@ lab_initramfs() {
 	mkdir -p "$extra/lab" "$extra/usr/bin"
 	cp "$TOP"/lab/* "$extra/lab/"
 	cp "$TOP/tools/perf-scripts/bin/dma-bounce-record" "$extra/usr/bin/"
+	lab_map_benchmark "$extra/usr/bin/dma_map_benchmark"
 	say "initramfs for ${LAB_ARCH:-arm64} from Debian's packages"
 	"$TOP/harness/initramfs" "$extra" "$LAB/initramfs-$1.cpio.gz" | tail -n 1
 }

@@ -12,6 +12,9 @@ PATCHES=$TOP/patches		# the series: git format-patch files, "series"
 # What is ours at the top level; every other top-level entry is the
 # generated view of the series' final files (harness/view).
 OURS=(.git .ci .gitignore .gitattributes README.md build harness lab patches tools)
+# Top-level folders of OURS that the view shares: only these folders in
+# them are ours; the rest is the view (tools/dma, which the series changes).
+OURS_SHARED=(tools/perf-scripts)
 export CCACHE_DIR=${CCACHE_DIR:-/var/cache/bounce-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$BUILD	# relative paths: the cache serves any clone

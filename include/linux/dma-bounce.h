@@ -403,7 +403,7 @@ void __dma_bounce_count(struct device *dev, enum dma_bounce_reason reason,
 			size_t size, bool refused);
 void dma_bounce_stats_release(struct device *dev);
 void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
-			enum dma_data_direction dir);
+			enum dma_data_direction dir, unsigned long attrs);
 
 /**
  * dma_bounce_count - count a streaming mapping in its device's statistics
@@ -411,6 +411,7 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
  * @phys: the first byte of the mapping
  * @size: its length
  * @dir: the direction of the transfer
+ * @attrs: its DMA_ATTR_* flags
  * @reason: why it was bounced, or %DMA_BOUNCE_NONE if it was mapped in place
  * @refused: it needed a bounce, and swiotlb had no free slot for it
  *
@@ -424,6 +425,7 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
  */
 static inline void dma_bounce_count(struct device *dev, phys_addr_t phys,
 				    size_t size, enum dma_data_direction dir,
+				    unsigned long attrs,
 				    enum dma_bounce_reason reason, bool refused)
 {
 	/* Nothing read until counting or audit mode is switched on. */
@@ -439,12 +441,13 @@ static inline void dma_bounce_count(struct device *dev, phys_addr_t phys,
 		if (static_branch_unlikely(&dma_bounce_stats_key))
 			__dma_bounce_count(dev, reason, size, refused);
 	} else if (static_branch_unlikely(&dma_bounce_audit_key)) {
-		__dma_bounce_audit(dev, phys, size, dir);
+		__dma_bounce_audit(dev, phys, size, dir, attrs);
 	}
 }
 #else
 static inline void dma_bounce_count(struct device *dev, phys_addr_t phys,
 				    size_t size, enum dma_data_direction dir,
+				    unsigned long attrs,
 				    enum dma_bounce_reason reason, bool refused)
 {
 }

@@ -558,6 +558,30 @@ EXPORT_SYMBOL_GPL(dma_bounce_audit_key);
 #define DMA_BOUNCE_AUDIT_LINE	128
 static unsigned int dma_bounce_audit_bytes;
 
+/*
+ * Why the misaligned policy would bounce an inbound mapping at @line, as
+ * dma_needs_bounce() decides: never MMIO, nor a mapping that requires
+ * coherence; and a mapping whose caller keeps the lines it shares clean
+ * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) is made in place where the lines
+ * are the caller's own (dma_bounce_promise_covers()).
+ */
+static enum dma_bounce_reason dma_bounce_audit_reason(phys_addr_t phys,
+						      size_t size,
+						      unsigned long attrs,
+						      unsigned int line)
+{
+	enum dma_bounce_reason reason;
+
+	if (attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT))
+		return DMA_BOUNCE_NONE;
+	reason = dma_misalignment(phys, size, line);
+	if (reason != DMA_BOUNCE_NONE &&
+	    (attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
+	    dma_bounce_promise_covers(phys, size, line))
+		return DMA_BOUNCE_NONE;
+	return reason;
+}
+
 /**
  * __dma_bounce_audit - count what an inbound mapping of a coherent device
  *	would do on a system that is not coherent
@@ -565,12 +589,14 @@ static unsigned int dma_bounce_audit_bytes;
  * @phys: the first byte of the mapping
  * @size: its length
  * @dir: its direction, not %DMA_TO_DEVICE
+ * @attrs: its DMA_ATTR_* flags
  *
- * The misaligned policy decides with the audited cache line; a mapping it
- * would bounce is counted under its reason and traced. Nothing is bounced.
+ * The misaligned policy decides with the audited cache line, as
+ * dma_needs_bounce() does; a mapping it would bounce is counted under its
+ * reason and traced. Nothing is bounced.
  */
 void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
-			enum dma_data_direction dir)
+			enum dma_data_direction dir, unsigned long attrs)
 {
 	unsigned int line = READ_ONCE(dma_bounce_audit_bytes);
 	enum dma_bounce_reason reason;
@@ -579,7 +605,7 @@ void __dma_bounce_audit(struct device *dev, phys_addr_t phys, size_t size,
 	if (!line)
 		return;
 
-	reason = dma_misalignment(phys, size, line);
+	reason = dma_bounce_audit_reason(phys, size, attrs, line);
 	__dma_bounce_count(dev, reason, size, false);
 	if (reason != DMA_BOUNCE_NONE)
 		trace_dma_bounce_audit(dev, phys, 0, size, dir, reason);
@@ -594,26 +620,19 @@ EXPORT_SYMBOL_GPL(__dma_bounce_audit);
  * @attrs: its DMA_ATTR_* flags
  * @line: the cache line audit mode checks against
  *
- * The misaligned policy decides as audit mode counts it, and makes in place
- * a mapping whose caller keeps its shared lines clean
- * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) where the lines are the
- * caller's own (dma_bounce_promise_covers()); the size rule decides as
+ * The misaligned policy decides as audit mode counts it
+ * (dma_bounce_audit_reason()); the size rule decides as
  * dma_kmalloc_size_aligned() does, with @line for the DMA alignment, with
- * the attribute or without. Neither bounces MMIO, nor a mapping that
- * requires coherence. A mapping that both would bounce shares no cache
- * line there, whatever the CPU writes next to it.
+ * %DMA_ATTR_DEBUGGING_IGNORE_CACHELINES or without. Neither bounces MMIO,
+ * nor a mapping that requires coherence. A mapping that both would bounce
+ * shares no cache line there, whatever the CPU writes next to it.
  *
  * Return: true if both would bounce it.
  */
 bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
 			      unsigned long attrs, unsigned int line)
 {
-	if (attrs & (DMA_ATTR_MMIO | DMA_ATTR_REQUIRE_COHERENT))
-		return false;
-	if (dma_misalignment(phys, size, line) == DMA_BOUNCE_NONE)
-		return false;
-	if ((attrs & DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) &&
-	    dma_bounce_promise_covers(phys, size, line))
+	if (dma_bounce_audit_reason(phys, size, attrs, line) == DMA_BOUNCE_NONE)
 		return false;
 	return size < 2 * line && !IS_ALIGNED(kmalloc_size_roundup(size), line);
 }

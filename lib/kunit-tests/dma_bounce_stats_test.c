@@ -772,6 +772,7 @@ struct audit_case {
 	unsigned int line;	/* audited against */
 	enum dma_data_direction dir;
 	enum dma_bounce_reason reason;	/* would-be bounce, NONE for none */
+	unsigned long attrs;
 };
 
 static const struct audit_case audit_cases[] = {
@@ -782,6 +783,9 @@ static const struct audit_case audit_cases[] = {
 	{ "64 bytes at +64", 64, 64, 128, DMA_FROM_DEVICE, DMA_BOUNCE_HEAD },
 	{ "two whole lines", 0, 256, 128, DMA_FROM_DEVICE, DMA_BOUNCE_NONE },
 	{ "40 bytes at +8", 8, 40, 128, DMA_TO_DEVICE, DMA_BOUNCE_NONE },
+	/* The policy keeps it in place: its shared lines are its object's. */
+	{ "40 bytes at +8, lines kept clean", 8, 40, 128, DMA_FROM_DEVICE,
+	  DMA_BOUNCE_NONE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES },
 };
 
 static void audit_case_desc(const struct audit_case *c, char *desc)
@@ -830,7 +834,8 @@ static void audit_mapping(struct kunit *test)
 								cap), 0);
 	}
 
-	dma = test_map_single(test, dev, buf + c->offset, c->len, c->dir);
+	dma = test_map_single_attrs(test, dev, buf + c->offset, c->len, c->dir,
+				    c->attrs);
 	KUNIT_EXPECT_EQ_MSG(test, dma_to_phys(dev, dma), virt_to_phys(buf + c->offset),
 			    "%s: audit mode changed the mapping", c->name);
 	KUNIT_EXPECT_FALSE(test, swiotlb_find_pool(dev, dma_to_phys(dev, dma)));
