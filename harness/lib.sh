@@ -267,9 +267,15 @@ print(subject + '\n\n' + body.strip() + '\n', end='')
 PY
 }
 
-# series_patches: the patch files of patches/series, in order, with their paths.
+# series_patches: the patch files of patches/series, in order, with their
+# paths; with BOUNCE_DRIVERS=1, the driver series of patches/drivers after
+# them (the lab measures what the driver patches change; harvest refuses a
+# tree assembled so).
 series_patches() {
 	grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" | sed "s|^|$PATCHES/|"
+	[ "${BOUNCE_DRIVERS:-0}" != 1 ] ||
+		grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/drivers/series" |
+		sed "s|^|$PATCHES/drivers/|"
 }
 
 # series_sum: a checksum of the series as patches/ holds it.
