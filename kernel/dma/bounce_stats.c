@@ -560,10 +560,11 @@ static unsigned int dma_bounce_audit_bytes;
 
 /*
  * Why the misaligned policy would bounce an inbound mapping at @line, as
- * dma_needs_bounce() decides: never MMIO, nor a mapping that requires
- * coherence; and a mapping whose caller keeps the lines it shares clean
- * (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) is made in place where the lines
- * are the caller's own (dma_bounce_promise_covers()).
+ * dma_needs_bounce() decides. MMIO has no lines to share. A mapping that
+ * requires coherence is never bounced: without coherence it fails, which
+ * is no bounce to count. A mapping whose caller keeps the lines it shares
+ * clean (%DMA_ATTR_DEBUGGING_IGNORE_CACHELINES) is made in place where
+ * the lines are the caller's own (dma_bounce_promise_covers()).
  */
 static enum dma_bounce_reason dma_bounce_audit_reason(phys_addr_t phys,
 						      size_t size,

@@ -786,6 +786,9 @@ static const struct audit_case audit_cases[] = {
 	/* The policy keeps it in place: its shared lines are its object's. */
 	{ "40 bytes at +8, lines kept clean", 8, 40, 128, DMA_FROM_DEVICE,
 	  DMA_BOUNCE_NONE, DMA_ATTR_DEBUGGING_IGNORE_CACHELINES },
+	/* Never bounced: it fails without coherence. */
+	{ "40 bytes at +8, coherence required", 8, 40, 128, DMA_FROM_DEVICE,
+	  DMA_BOUNCE_NONE, DMA_ATTR_REQUIRE_COHERENT },
 };
 
 static void audit_case_desc(const struct audit_case *c, char *desc)
