@@ -676,6 +676,18 @@ static void lines_cache_maintenance_clamped(struct kunit *test)
 	test_unmap_single(test, dev, dma);
 }
 
+/* Sync @sgl, or else @dma, for the device, counting only this sync's calls. */
+static void lines_sync_for_device(struct lines_cmo_probe *probe,
+				  struct device *dev, struct scatterlist *sgl,
+				  dma_addr_t dma, size_t len)
+{
+	probe->calls = 0;
+	if (sgl)
+		dma_sync_sg_for_device(dev, sgl, 1, DMA_FROM_DEVICE);
+	else
+		dma_sync_single_for_device(dev, dma, len, DMA_FROM_DEVICE);
+}
+
 /*
  * Lines no bounce holds get no cache maintenance: a sync after the unmap
  * (a driver's bug) cleans nothing, where another CPU may be filling the
@@ -705,11 +717,7 @@ static void lines_no_maintenance_after_unmap(struct kunit *test)
 		dma = test_map_single(test, dev, buf, len, DMA_FROM_DEVICE);
 	}
 	/* While the bounce holds its lines, the sync cleans them. */
-	probe->calls = 0;
-	if (*sg)
-		dma_sync_sg_for_device(dev, &sgl, 1, DMA_FROM_DEVICE);
-	else
-		dma_sync_single_for_device(dev, dma, len, DMA_FROM_DEVICE);
+	lines_sync_for_device(probe, dev, *sg ? &sgl : NULL, dma, len);
 	KUNIT_ASSERT_GE_MSG(test, probe->calls, 1,
 			    "no cache maintenance for a sync of the bounce %pad",
 			    &dma);
@@ -718,11 +726,7 @@ static void lines_no_maintenance_after_unmap(struct kunit *test)
 		test_unmap_sg(test, dev, &sgl);
 	else
 		test_unmap_single(test, dev, dma);
-	probe->calls = 0;
-	if (*sg)
-		dma_sync_sg_for_device(dev, &sgl, 1, DMA_FROM_DEVICE);
-	else
-		dma_sync_single_for_device(dev, dma, len, DMA_FROM_DEVICE);
+	lines_sync_for_device(probe, dev, *sg ? &sgl : NULL, dma, len);
 	KUNIT_EXPECT_EQ_MSG(test, probe->calls, 0,
 			    "cache maintenance calls for a sync%s of %pad after its unmap",
 			    *sg ? " of a scatterlist" : "", &dma);
