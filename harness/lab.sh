@@ -55,6 +55,9 @@ lab_disks() {
 # admin queue register during the asynchronous probe (never in our code).
 LAB_FLAKE=${LAB_FLAKE:-'Internal error: synchronous external abort'}
 
+# QEMU options the caller adds to every boot (harness/lab-fixed: -icount)
+LAB_QEMU_EXTRA=()
+
 # lab_boot KERNEL INITRAMFS MACHINE LOG CMDLINE...: boot the lab machine
 # with all its devices, the guest's console in LOG. The guest writes its
 # results as a tar archive to the disk with serial "labout" ($LAB/out.img).
@@ -107,7 +110,7 @@ lab_boot_once() {
 	# empty now, not when QEMU starts: the watch below must never see the
 	# console of an earlier boot
 	: >"$log"
-	timeout 1200 "$qemu" "${machine_args[@]}" \
+	timeout 1200 "$qemu" "${machine_args[@]}" "${LAB_QEMU_EXTRA[@]}" \
 		-smp "$LAB_SMP" -m "$LAB_MEM" -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=$console $*" \
