@@ -129,8 +129,8 @@ static void bench_counting(struct kunit *test)
  * that fill their cache lines, and buffers that share their first line with
  * the 8 bytes before them; mapped single and as a scatterlist of four such
  * buffers. The policy is the one booted, never switched on a running
- * system: harness/bench boots once per policy and sets the figures side by
- * side. "off" never bounces: for a buffer no policy bounces, the ratio to
+ * system: boot once per policy and set the figures side by side. "off"
+ * never bounces: for a buffer no policy bounces, the ratio to
  * it is the cost of the decision; for the others, of the bounce too.
  */
 #define BENCH_POLICY_MAPPINGS	2000

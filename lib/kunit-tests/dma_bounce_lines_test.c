@@ -22,7 +22,7 @@ static unsigned int lines_line_size(struct device *dev)
 	return swiotlb_test_line_size();
 }
 
-/* A slot holds this many lines: 32 on every system the harness runs. */
+/* A slot holds this many lines: 32 with 64-byte lines. */
 static unsigned int lines_per_slot(struct device *dev)
 {
 	return IO_TLB_SIZE / lines_line_size(dev);

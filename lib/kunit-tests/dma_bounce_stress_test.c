@@ -4,7 +4,7 @@
  * from hard interrupt context and the table is read, CPUs unplugged while
  * threads map, and the debugfs settings written while threads map. Each
  * checks its counts exactly; run them under KASAN, lockdep, KCSAN and
- * kmemleak (harness/sanitize) for what counts cannot show.
+ * kmemleak for what counts cannot show.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
