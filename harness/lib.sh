@@ -150,16 +150,12 @@ run_kunit() {
 		       --jobs="$JOBS" --make_options "$(kunit_make_opts "$arch")")
 		# shellcheck disable=SC2207
 		args+=($(kunit_cross "$arch"))
-		# arm64 with Xen support: dma_map_ops of a device's own, and
-		# swiotlb-xen, which the dma-debug tests map through (no Xen
-		# is needed to run it: its translations are then the identity)
-		[ "$arch" != arm64 ] || args+=(--kconfig_add CONFIG_XEN=y)
-		# 32-bit arm, the counters' 32-bit reader: LPAE brings
-		# swiotlb, which the counters need
-		[ "$arch" != arm ] || args+=(--kconfig_add CONFIG_ARM_LPAE=y)
-		# the two CPUs above: kunit.py's x86_64, riscv and arm
-		# configurations leave SMP off
-		args+=(--kconfig_add CONFIG_SMP=y)
+		# what the suites need on this architecture besides their
+		# .kunitconfig (which turns SMP on: kunit.py's x86_64, riscv
+		# and arm configurations leave it off), as kunit.py alone
+		# takes it: lib/kunit-tests/ARCH.kunitconfig
+		local archconfig=$TREE/lib/kunit-tests/$arch.kunitconfig
+		[ ! -f "$archconfig" ] || args+=(--kunitconfig="$archconfig")
 	fi
 	say "kunit $cmd $arch ($name), log in $log"
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64

@@ -7,7 +7,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sort.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 
 /*
  * Benchmarks, not tests: run them on their own, booted with dma_debug=off

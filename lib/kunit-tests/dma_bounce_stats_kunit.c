@@ -12,7 +12,7 @@
 #include <linux/tracepoint.h>
 #include <trace/events/dma_bounce.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 
 /*
  * Per-device statistics: what dma_bounce_count() adds for one mapping, on a

@@ -12,7 +12,7 @@
 #include <linux/tracepoint.h>
 #include <trace/events/dma_bounce.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 
 /* Where the memory of a decision case comes from. */
 enum bounce_mem {

@@ -13,7 +13,7 @@
 #include <linux/tracepoint.h>
 #include <trace/events/dma_bounce.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 #include "../../kernel/dma/debug.h"
 
 /*

@@ -12,7 +12,7 @@
 #include <linux/kthread.h>
 #include <linux/delay.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 
 /* Table readers, looping until their test stops them. */
 struct reader {

@@ -11,7 +11,7 @@
 #include <linux/mm.h>
 #include <linux/sort.h>
 
-#include "dma_bounce_test.h"
+#include "dma_bounce_kunit.h"
 
 /* The pool of the tests: 1 MiB, arm64's default on a 1 GiB machine. */
 #define LINES_POOL_SLOTS	(SZ_1M >> IO_TLB_SHIFT)

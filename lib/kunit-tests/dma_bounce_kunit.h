@@ -3,8 +3,8 @@
  * What the KUnit suites of bounce-on-misalignment share: test devices,
  * what a device sees of a mapping, and memory held for a test.
  */
-#ifndef _DMA_BOUNCE_TEST_H
-#define _DMA_BOUNCE_TEST_H
+#ifndef _DMA_BOUNCE_KUNIT_H
+#define _DMA_BOUNCE_KUNIT_H
 
 #include <kunit/device.h>
 #include <kunit/resource.h>
@@ -548,4 +548,4 @@ static inline void test_set_audit(struct kunit *test, unsigned int line)
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 
-#endif /* _DMA_BOUNCE_TEST_H */
+#endif /* _DMA_BOUNCE_KUNIT_H */
