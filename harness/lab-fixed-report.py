@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The report of harness/lab-fixed: guest instructions per part of the
 fixed work and kernel, the median of the rounds with the fewest and the
-most, and the ratios of the medians to stock's and to kmalloc's.
+most, and the ratios of the medians to stock's and to kmalloc's. A ratio
+whose two kernels' ranges overlap is marked "~": within the spread. The
+total leaves out "idle", an idle second counted on its own.
 
 Input lines: KERNEL ROUND PART instructions=N
 """
@@ -19,10 +21,11 @@ def main(path):
         if part not in parts:
             parts.append(part)
         counts.setdefault((kernel, part), []).append(int(ins.split("=")[1]))
+    work = [p for p in parts if p != "idle"]
     parts.append("total")
     for kernel in KERNELS:
-        rounds = [counts[(kernel, p)] for p in parts[:-1] if (kernel, p) in counts]
-        if len(rounds) == len(parts) - 1:
+        rounds = [counts[(kernel, p)] for p in work if (kernel, p) in counts]
+        if len(rounds) == len(work) and len({len(r) for r in rounds}) == 1:
             counts[(kernel, "total")] = [sum(r) for r in zip(*rounds)]
 
     def median(kernel, part):
@@ -31,7 +34,8 @@ def main(path):
     n = max(len(v) for v in counts.values())
     print(f"guest instructions (millions) for the same work, QEMU arm64 -icount shift=0,"
           f" median [fewest-most] of {n} boots each")
-    print("ratios of the medians: to stock 7.2.13, and misaligned to kmalloc")
+    print("ratios of the medians: to stock 7.2.13, and misaligned to kmalloc;"
+          " ~: the two kernels' ranges overlap")
     head = f"{'part':16}" + "".join(f"{k:>22}" for k in KERNELS)
     head += f"{'off/stock':>11}{'kmalloc/stock':>15}{'misal/stock':>13}{'misal/kmalloc':>15}"
     print(head)
@@ -46,7 +50,10 @@ def main(path):
         def ratio(a, b, width):
             if (a, part) not in counts or (b, part) not in counts:
                 return f"{'-':>{width}}"
-            return f"{median(a, part) / median(b, part):>{width}.3f}"
+            va, vb = counts[(a, part)], counts[(b, part)]
+            overlap = min(va) <= max(vb) and min(vb) <= max(va)
+            cell = f"{'~' if overlap else ''}{median(a, part) / median(b, part):.3f}"
+            return f"{cell:>{width}}"
         row += ratio("off", "stock", 11) + ratio("kmalloc", "stock", 15)
         row += ratio("misaligned", "stock", 13) + ratio("misaligned", "kmalloc", 15)
         print(row)

@@ -55,7 +55,8 @@ lab_disks() {
 # admin queue register during the asynchronous probe (never in our code).
 LAB_FLAKE=${LAB_FLAKE:-'Internal error: synchronous external abort'}
 
-# QEMU options the caller adds to every boot (harness/lab-fixed: -icount)
+# QEMU options the caller adds to every boot (harness/lab-fixed: -icount);
+# set them after sourcing this file, which empties them
 LAB_QEMU_EXTRA=()
 
 # lab_boot KERNEL INITRAMFS MACHINE LOG CMDLINE...: boot the lab machine

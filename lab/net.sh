@@ -5,7 +5,8 @@
 # gets 10.0.k.1, and a static ARP entry names the next NIC's MAC address
 # as 10.0.k.2, so that NIC k's pings to 10.0.k.2 cross the hub and are
 # received (DMA) by NIC k+1, which drops them, since this host does not
-# forward. Sets nics to the NICs in that order.
+# forward. Sets nics to the NICs in that order (and uses i, k, down, nic
+# and next).
 nics_ring() {
 	set -- $(ls /sys/class/net | grep -E '^(eth|usb)[0-9]+$' | sort)
 	nics="$*"
