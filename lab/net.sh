@@ -1,6 +1,11 @@
 # shellcheck shell=sh
 # Sourced by the lab's guest scripts.
 
+# lab_nics: the lab's NICs, in the order nics_ring gives them addresses
+lab_nics() {
+	ls /sys/class/net | grep -E '^(eth|usb)[0-9]+$' | sort
+}
+
 # nics_ring: the NICs, on one QEMU hub, in a ring: each is brought up and
 # gets 10.0.k.1, and a static ARP entry names the next NIC's MAC address
 # as 10.0.k.2, so that NIC k's pings to 10.0.k.2 cross the hub and are
@@ -8,7 +13,7 @@
 # forward. Sets nics to the NICs in that order (and uses i, k, down, nic
 # and next).
 nics_ring() {
-	set -- $(ls /sys/class/net | grep -E '^(eth|usb)[0-9]+$' | sort)
+	set -- $(lab_nics)
 	nics="$*"
 	for nic in $nics; do
 		ip link set "$nic" up 2>/dev/null
