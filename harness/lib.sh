@@ -118,7 +118,8 @@ LOGS=$BUILD/logs
 # log to build/logs/NAME.log, its results as KernelCI JSON (kunit.py --json)
 # in build/logs/NAME.json, and print "passed failed skipped" on stdout,
 # counted over the test cases of that JSON (a crashed case counts as
-# failed; a run that gave no results at all is one failure).
+# failed; a run that gave no results at all is one failure). COMMAND build
+# only builds the kernel (for harness/lava), and fails as the build does.
 run_kunit() {
 	local name=$1 arch=$2 cmd=$3 log json
 	shift 3
@@ -132,7 +133,8 @@ run_kunit() {
 	local kbuild=$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}
 	local tree=${KUNIT_TREE:-$TREE}
 	local kunitconfig=${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}
-	local args=(--arch="$arch" --build_dir="$kbuild" --json="$json")
+	local args=(--arch="$arch" --build_dir="$kbuild")
+	[ "$cmd" = build ] || args+=(--json="$json")
 	# riscv64 runs on QEMU 10 (harness/qemu10), whose CPU has Zicbom
 	if [ "$arch" = riscv64 ]; then
 		"$TOP/harness/qemu10" >/dev/null
@@ -161,7 +163,9 @@ run_kunit() {
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64
 	(cd "$tree" && PATH="$TOP/harness/qemu-tcg:$PATH" \
 		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
-		--timeout=900 "$@") >"$log" 2>&1 || true
+		$([ "$cmd" = build ] || echo --timeout=900) "$@") >"$log" 2>&1 ||
+		{ [ "$cmd" != build ] || { tail -n 30 "$log" >&2; return 1; }; }
+	[ "$cmd" != build ] || return 0
 	# the kernel's own output, which kunit.py parses and may misread
 	cp -f "$kbuild/test.log" "$LOGS/$name.console.log" 2>/dev/null || true
 	# After a WARN on one CPU, printk may print the message before it

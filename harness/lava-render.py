@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Render the LAVA device dictionary and job of a KUnit run on QEMU.
+
+Usage: lava-render.py --out DIR --kernel PATH|URL (--suites A,B,... | --list FILE)
+                      [--kernel-args ARGS] [--params] [--job-name NAME]
+                      [--boot-minutes N] [--test-minutes N]
+                      [--device-template T --job-template T --device-type NAME
+                       --dtb PATH|URL --device-var KEY=VALUE...]
+
+Writes DIR/device.yaml (harness/lava/qemu-kunit.jinja2 over lava-server's
+device-type templates, rendered with the job's context, as a LAVA server
+does), DIR/job.yaml (harness/lava/kunit-job.yaml.jinja2) and DIR/expected
+("suite case" lines: what the run must report, from --list). --list FILE is
+the console of a boot with kunit.action=list ("suite.case" lines, in the
+order the kernel runs them); --suites names the suites without it. The job
+is checked against LAVA's own job schema and its monitor patterns are
+compiled. The templates come from harness/lava/ and $BOUNCE_LAVA
+(lava-server's device types, unpacked by harness/lava-fetch). By default
+the QEMU device (--arch arm64 or riscv64) and job; a board: --device-template rpi4-board.jinja2
+--job-template kunit-uboot-job.yaml.jinja2 --device-type bcm2711-rpi-4-b
+--dtb ... (--device-var sets the device dictionary's variables, such as
+connection_command or power_on_command).
+Needs Debian's python3 (/usr/bin/python3), where the LAVA packages' python
+dependencies are installed.
+"""
+import argparse
+import os
+import re
+import sys
+
+LAVA_ROOT = os.environ.get('BOUNCE_LAVA', '/var/cache/bounce-lava')
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [LAVA_ROOT + '/stubs', LAVA_ROOT + '/root/usr/lib/python3/dist-packages']
+
+import jinja2  # noqa: E402
+import yaml  # noqa: E402
+
+DEVICE_TYPES = LAVA_ROOT + '/server/usr/share/lava-server/device-types'
+LISTED = re.compile(r'^([A-Za-z0-9_]+)\.(\S+)$')
+
+
+def read_list(path):
+    """(suite, case) pairs of a kunit.action=list console, in order."""
+    cases = []
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = LISTED.match(line.strip())
+            if m:
+                cases.append(m.groups())
+    return cases
+
+
+def env():
+    e = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([os.path.join(HERE, 'lava'), DEVICE_TYPES]),
+        trim_blocks=True, autoescape=False, undefined=jinja2.Undefined)
+    e.filters['re_escape'] = re.escape
+    return e
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--out', required=True)
+    p.add_argument('--kernel', required=True, help='a path or a file:// or http:// URL')
+    p.add_argument('--kernel-args', default='kunit.enable=1 console=ttyAMA0 kunit_shutdown=reboot')
+    p.add_argument('--suites', help='comma-separated, in the order the kernel runs them')
+    p.add_argument('--list', help='console of a kunit.action=list boot')
+    p.add_argument('--params', action='store_true',
+                   help='a result per parameter of parameterised cases too')
+    p.add_argument('--job-name', default='bounce-kunit')
+    p.add_argument('--device-template', default='qemu-kunit.jinja2')
+    p.add_argument('--job-template', default='kunit-job.yaml.jinja2')
+    p.add_argument('--arch', default='arm64')
+    p.add_argument('--machine', default='virt')
+    p.add_argument('--cpu', default='max')
+    p.add_argument('--memory', default='1024')
+    p.add_argument('--smp', default='2')
+    p.add_argument('--extra-option', action='append', default=[],
+                   help='one more QEMU option of the device (riscv64: -bios FILE)')
+    p.add_argument('--device-type', default='qemu')
+    p.add_argument('--dtb', help='a path or URL (board jobs)')
+    p.add_argument('--device-var', action='append', default=[], metavar='KEY=VALUE')
+    p.add_argument('--boot-minutes', type=int, default=15)
+    p.add_argument('--test-minutes', type=int, default=30)
+    a = p.parse_args()
+
+    expected = []
+    if a.list:
+        expected = read_list(a.list)
+        suites = list(dict.fromkeys(s for s, _ in expected))
+    elif a.suites:
+        suites = [s for s in a.suites.split(',') if s]
+    else:
+        p.error('--suites or --list')
+    if not suites:
+        p.error('no suite to run')
+    def url(path):
+        return path if path is None or '://' in path else 'file://' + os.path.abspath(path)
+
+    # LAVA's job schema allows only its own context variables: -smp goes
+    # into extra_options
+    context = {'arch': a.arch, 'machine': a.machine, 'cpu': a.cpu,
+               'memory': a.memory,
+               'extra_options': [f'-smp {a.smp}'] + a.extra_option}
+    e = env()
+    job = e.get_template(a.job_template).render(
+        job_name=a.job_name, device_type=a.device_type,
+        kernel_url=url(a.kernel), dtb_url=url(a.dtb), kernel_args=a.kernel_args,
+        suites=suites, params=a.params, boot_minutes=a.boot_minutes,
+        test_minutes=a.test_minutes,
+        job_minutes=a.boot_minutes + a.test_minutes + 5, **context)
+    # the device, rendered with the job's context as lava-server does
+    job_data = yaml.safe_load(job)
+    device_vars = dict(v.split('=', 1) for v in a.device_var)
+    device = e.get_template(a.device_template).render(
+        **{**device_vars, **job_data.get('context', {})})
+    yaml.safe_load(device)
+
+    from lava_common.schemas import validate
+    validate(job_data, strict=True)
+    for action in job_data['actions']:
+        for m in action.get('test', {}).get('monitors', []):
+            for k in ('start', 'end', 'pattern'):
+                re.compile(m[k])
+
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, 'job.yaml'), 'w') as f:
+        f.write(job)
+    with open(os.path.join(a.out, 'device.yaml'), 'w') as f:
+        f.write(device)
+    with open(os.path.join(a.out, 'expected'), 'w') as f:
+        for s, c in expected:
+            f.write(f'{s} {c}\n')
+    print(os.path.join(a.out, 'job.yaml'))
+
+
+if __name__ == '__main__':
+    main()
