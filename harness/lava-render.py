@@ -27,16 +27,9 @@ dependencies are installed.
 import argparse
 import os
 import re
-import sys
 
-LAVA_ROOT = os.environ.get('BOUNCE_LAVA', '/var/cache/bounce-lava')
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [LAVA_ROOT + '/stubs', LAVA_ROOT + '/root/usr/lib/python3/dist-packages']
+import lavalib
 
-import jinja2  # noqa: E402
-import yaml  # noqa: E402
-
-DEVICE_TYPES = LAVA_ROOT + '/server/usr/share/lava-server/device-types'
 LISTED = re.compile(r'^([A-Za-z0-9_]+)\.(\S+)$')
 
 
@@ -49,14 +42,6 @@ def read_list(path):
             if m:
                 cases.append(m.groups())
     return cases
-
-
-def env():
-    e = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([os.path.join(HERE, 'lava'), DEVICE_TYPES]),
-        trim_blocks=True, autoescape=False, undefined=jinja2.Undefined)
-    e.filters['re_escape'] = re.escape
-    return e
 
 
 def main():
@@ -95,44 +80,28 @@ def main():
         p.error('--suites or --list')
     if not suites:
         p.error('no suite to run')
-    def url(path):
-        return path if path is None or '://' in path else 'file://' + os.path.abspath(path)
-
     # LAVA's job schema allows only its own context variables: -smp goes
     # into extra_options
     context = {'arch': a.arch, 'machine': a.machine, 'cpu': a.cpu,
                'memory': a.memory,
                'extra_options': [f'-smp {a.smp}'] + a.extra_option}
-    e = env()
-    job = e.get_template(a.job_template).render(
-        job_name=a.job_name, device_type=a.device_type,
-        kernel_url=url(a.kernel), dtb_url=url(a.dtb), kernel_args=a.kernel_args,
-        suites=suites, params=a.params, boot_minutes=a.boot_minutes,
-        test_minutes=a.test_minutes,
-        job_minutes=a.boot_minutes + a.test_minutes + 5, **context)
-    # the device, rendered with the job's context as lava-server does
-    job_data = yaml.safe_load(job)
     device_vars = dict(v.split('=', 1) for v in a.device_var)
-    device = e.get_template(a.device_template).render(
-        **{**device_vars, **job_data.get('context', {})})
-    yaml.safe_load(device)
+    try:
+        job, device = lavalib.render(
+            a.job_template, a.device_template, device_vars,
+            job_name=a.job_name, device_type=a.device_type,
+            kernel_url=lavalib.url(a.kernel), dtb_url=lavalib.url(a.dtb),
+            kernel_args=a.kernel_args, suites=suites, params=a.params,
+            boot_minutes=a.boot_minutes, test_minutes=a.test_minutes,
+            job_minutes=a.boot_minutes + a.test_minutes + 5, **context)
+    except ValueError as err:
+        p.error(str(err))
 
-    from lava_common.schemas import validate
-    validate(job_data, strict=True)
-    for action in job_data['actions']:
-        for m in action.get('test', {}).get('monitors', []):
-            for k in ('start', 'end', 'pattern'):
-                re.compile(m[k])
-
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, 'job.yaml'), 'w') as f:
-        f.write(job)
-    with open(os.path.join(a.out, 'device.yaml'), 'w') as f:
-        f.write(device)
+    path = lavalib.write(a.out, job, device)
     with open(os.path.join(a.out, 'expected'), 'w') as f:
         for s, c in expected:
             f.write(f'{s} {c}\n')
-    print(os.path.join(a.out, 'job.yaml'))
+    print(path)
 
 
 if __name__ == '__main__':

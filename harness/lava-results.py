@@ -21,9 +21,10 @@ the KTAP tree: a parameterised case counts as its parameters, not itself.
 A result that is not a listed case is a parameter; a listed case whose
 result follows parameters is their parent.
 """
-import json
 import re
 import sys
+
+import lavalib
 
 
 def main():
@@ -33,32 +34,11 @@ def main():
         argv = argv[1:]
     log, expected_path, name = argv[:3]
     console = argv[3] if len(argv) > 3 else None
-    results = []
-    lava = {}
-    errors = []
-    lines = []
-    timeouts = 0
-    with open(log, errors='replace') as f:
-        for raw in f:
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                continue
-            lvl, msg = entry.get('lvl'), entry.get('msg')
-            if lvl == 'target':
-                lines.append(msg if isinstance(msg, str) else str(msg))
-            elif lvl == 'results' and isinstance(msg, dict):
-                if msg.get('definition') == 'lava':
-                    lava[msg.get('case')] = msg
-                else:
-                    results.append(msg)
-            elif lvl == 'error':
-                errors.append(msg)
-            elif lvl == 'warning' and msg == 'err: lava test monitoring has timed out':
-                timeouts += 1
+    lg = lavalib.Log(log)
+    results, lava, errors = lg.results, lg.lava, lg.errors
+    timeouts = lg.timeouts
     if console:
-        with open(console, 'w') as f:
-            f.writelines(line + '\n' for line in lines)
+        lg.write_console(console)
 
     expected = []
     with open(expected_path) as f:
@@ -73,9 +53,12 @@ def main():
     counts = {'pass': 0, 'fail': 0, 'skip': 0}
     suites = {}
     seen = set()
-    params = 0	# parameters since the last listed case
+    params = 0	# parameters since the last listed case, in this suite
+    last_suite = None
     for r in results:
         suite, case, result = r['definition'], r['case'], r['result']
+        if suite != last_suite:
+            params, last_suite = 0, suite
         result = result if result in counts else 'fail'
         seen.add((suite, case))
         if result == 'fail':
