@@ -30,32 +30,17 @@ import lavalib
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--out', required=True)
-    p.add_argument('--kernel', required=True)
+    lavalib.add_arguments(p, 'bounce-lab', 'lab-job.yaml.jinja2',
+                          'console=ttyAMA0 lab.run=boardwork', 10, 20)
     p.add_argument('--ramdisk', required=True)
-    p.add_argument('--dtb')
-    p.add_argument('--kernel-args', default='console=ttyAMA0 lab.run=boardwork')
     p.add_argument('--option', action='append', default=[],
                    help="a QEMU option and its value, e.g. '-device nvme,drive=nvme'")
-    p.add_argument('--job-name', default='bounce-lab')
-    p.add_argument('--device-template', default='qemu-kunit.jinja2')
-    p.add_argument('--job-template', default='lab-job.yaml.jinja2')
-    p.add_argument('--arch', default='arm64')
-    p.add_argument('--machine', default='virt')
-    p.add_argument('--cpu', default='max')
-    p.add_argument('--memory', default='1024')
-    p.add_argument('--device-type', default='qemu')
-    p.add_argument('--device-var', action='append', default=[], metavar='KEY=VALUE')
-    p.add_argument('--boot-minutes', type=int, default=10)
-    p.add_argument('--test-minutes', type=int, default=20)
     a = p.parse_args()
 
-    context = {'arch': a.arch, 'machine': a.machine, 'cpu': a.cpu,
-               'memory': a.memory, 'extra_options': a.option}
-    device_vars = dict(v.split('=', 1) for v in a.device_var)
+    context = lavalib.context(a, a.option)
     try:
         job, device = lavalib.render(
-            a.job_template, a.device_template, device_vars,
+            a.job_template, a.device_template, lavalib.device_vars(a),
             job_name=a.job_name, device_type=a.device_type,
             kernel_url=lavalib.url(a.kernel), ramdisk_url=lavalib.url(a.ramdisk),
             dtb_url=lavalib.url(a.dtb), kernel_args=a.kernel_args,

@@ -46,28 +46,15 @@ def read_list(path):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--out', required=True)
-    p.add_argument('--kernel', required=True, help='a path or a file:// or http:// URL')
-    p.add_argument('--kernel-args', default='kunit.enable=1 console=ttyAMA0 kunit_shutdown=reboot')
+    lavalib.add_arguments(p, 'bounce-kunit', 'kunit-job.yaml.jinja2',
+                          'kunit.enable=1 console=ttyAMA0 kunit_shutdown=reboot', 15, 30)
     p.add_argument('--suites', help='comma-separated, in the order the kernel runs them')
     p.add_argument('--list', help='console of a kunit.action=list boot')
     p.add_argument('--params', action='store_true',
                    help='a result per parameter of parameterised cases too')
-    p.add_argument('--job-name', default='bounce-kunit')
-    p.add_argument('--device-template', default='qemu-kunit.jinja2')
-    p.add_argument('--job-template', default='kunit-job.yaml.jinja2')
-    p.add_argument('--arch', default='arm64')
-    p.add_argument('--machine', default='virt')
-    p.add_argument('--cpu', default='max')
-    p.add_argument('--memory', default='1024')
     p.add_argument('--smp', default='2')
     p.add_argument('--extra-option', action='append', default=[],
                    help='one more QEMU option of the device (riscv64: -bios FILE)')
-    p.add_argument('--device-type', default='qemu')
-    p.add_argument('--dtb', help='a path or URL (board jobs)')
-    p.add_argument('--device-var', action='append', default=[], metavar='KEY=VALUE')
-    p.add_argument('--boot-minutes', type=int, default=15)
-    p.add_argument('--test-minutes', type=int, default=30)
     a = p.parse_args()
 
     expected = []
@@ -82,13 +69,10 @@ def main():
         p.error('no suite to run')
     # LAVA's job schema allows only its own context variables: -smp goes
     # into extra_options
-    context = {'arch': a.arch, 'machine': a.machine, 'cpu': a.cpu,
-               'memory': a.memory,
-               'extra_options': [f'-smp {a.smp}'] + a.extra_option}
-    device_vars = dict(v.split('=', 1) for v in a.device_var)
+    context = lavalib.context(a, [f'-smp {a.smp}'] + a.extra_option)
     try:
         job, device = lavalib.render(
-            a.job_template, a.device_template, device_vars,
+            a.job_template, a.device_template, lavalib.device_vars(a),
             job_name=a.job_name, device_type=a.device_type,
             kernel_url=lavalib.url(a.kernel), dtb_url=lavalib.url(a.dtb),
             kernel_args=a.kernel_args, suites=suites, params=a.params,

@@ -25,6 +25,37 @@ except AttributeError:
     YAML_LOADER = yaml.SafeLoader
 
 
+def add_arguments(p, job_name, job_template, kernel_args, boot, test):
+    """The arguments both renderers take: where the job goes, what it
+    boots, the device (its template, type, context and variables), the
+    timeouts in minutes."""
+    p.add_argument('--out', required=True)
+    p.add_argument('--kernel', required=True, help='a path or a file:// or http:// URL')
+    p.add_argument('--dtb', help='a path or URL')
+    p.add_argument('--kernel-args', default=kernel_args)
+    p.add_argument('--job-name', default=job_name)
+    p.add_argument('--job-template', default=job_template)
+    p.add_argument('--device-template', default='qemu-kunit.jinja2')
+    p.add_argument('--device-type', default='qemu')
+    p.add_argument('--device-var', action='append', default=[], metavar='KEY=VALUE')
+    p.add_argument('--arch', default='arm64')
+    p.add_argument('--machine', default='virt')
+    p.add_argument('--cpu', default='max')
+    p.add_argument('--memory', default='1024')
+    p.add_argument('--boot-minutes', type=int, default=boot)
+    p.add_argument('--test-minutes', type=int, default=test)
+
+
+def context(a, extra_options):
+    """The job's context (LAVA's own variables only) from add_arguments()'s."""
+    return {'arch': a.arch, 'machine': a.machine, 'cpu': a.cpu,
+            'memory': a.memory, 'extra_options': extra_options}
+
+
+def device_vars(a):
+    return dict(v.split('=', 1) for v in a.device_var)
+
+
 def url(path):
     """A path as the file:// URL LAVA fetches; a URL as it is."""
     return path if not path or '://' in path else 'file://' + os.path.abspath(path)
