@@ -134,7 +134,7 @@ run_kunit() {
 	local tree=${KUNIT_TREE:-$TREE}
 	local kunitconfig=${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}
 	local args=(--arch="$arch" --build_dir="$kbuild")
-	[ "$cmd" = build ] || args+=(--json="$json")
+	[ "$cmd" = build ] || args+=(--json="$json" --timeout=900)
 	# riscv64 runs on QEMU 10 (harness/qemu10), whose CPU has Zicbom
 	if [ "$arch" = riscv64 ]; then
 		"$TOP/harness/qemu10" >/dev/null
@@ -162,8 +162,7 @@ run_kunit() {
 	say "kunit $cmd $arch ($name), log in $log"
 	# QEMU with TCG only: see harness/qemu-tcg/qemu-system-x86_64
 	(cd "$tree" && PATH="$TOP/harness/qemu-tcg:$PATH" \
-		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" \
-		$([ "$cmd" = build ] || echo --timeout=900) "$@") >"$log" 2>&1 ||
+		python3 tools/testing/kunit/kunit.py "$cmd" "${args[@]}" "$@") >"$log" 2>&1 ||
 		{ [ "$cmd" != build ] || { tail -n 30 "$log" >&2; return 1; }; }
 	[ "$cmd" != build ] || return 0
 	# the kernel's own output, which kunit.py parses and may misread
