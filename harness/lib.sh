@@ -132,7 +132,14 @@ run_kunit() {
 	# pristine base, for harness/bench-stock) with another .kunitconfig
 	local kbuild=$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}
 	local tree=${KUNIT_TREE:-$TREE}
-	local kunitconfig=${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}
+	# the suites of every series: the policy's, the counters' and the RFC's
+	# in lib/kunit-tests, dma-debug's and swiotlb's beside their code
+	local kunitconfigs=("${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}") k
+	if [ -z "${KUNIT_CONFIG:-}" ]; then
+		for k in kernel/dma/swiotlb.kunitconfig kernel/dma/dma_debug.kunitconfig; do
+			[ ! -f "$TREE/$k" ] || kunitconfigs+=("$TREE/$k")
+		done
+	fi
 	local args=(--arch="$arch" --build_dir="$kbuild")
 	[ "$cmd" = build ] || args+=(--json="$json" --timeout=900)
 	# riscv64 runs on QEMU 10 (harness/qemu10), whose CPU has Zicbom
@@ -148,8 +155,10 @@ run_kunit() {
 	# two CPUs, for the tests of concurrent mappings
 	args+=(--qemu_args "-smp 2")
 	if [ "$cmd" != exec ]; then
-		args+=(--kunitconfig="$kunitconfig"
-		       --jobs="$JOBS" --make_options "$(kunit_make_opts "$arch")")
+		for k in "${kunitconfigs[@]}"; do
+			args+=(--kunitconfig="$k")
+		done
+		args+=(--jobs="$JOBS" --make_options "$(kunit_make_opts "$arch")")
 		# shellcheck disable=SC2207
 		args+=($(kunit_cross "$arch"))
 		# what the suites need on this architecture besides their
@@ -220,29 +229,83 @@ GIT_STABLE=(-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers
 	    -c diff.interHunkContext=0 -c diff.suppressBlankEmpty=false
 	    -c color.ui=false)
 
+# The tree holds several series, applied in order (patches/series lists
+# them by folder). Each starts with a cover commit, as b4 prep keeps a
+# cover letter: an empty commit whose message is the cover letter's
+# subject and text, with the trailers "Subject-Prefix: PATCH v2" and
+# "Series: DIR" (its folder in patches/). Rebasing keeps them in place.
+
+# cover_commits: the cover commits of base..series, oldest first
+cover_commits() {
+	git -C "$TREE" rev-list --reverse --grep='^Series: ' base..series
+}
+
+# commit_trailer COMMIT KEY: the value of a trailer of COMMIT's message
+commit_trailer() {
+	git -C "$TREE" log -1 --format="%(trailers:key=$2,valueonly,separator=%x20)" "$1" |
+		sed -n '1p'
+}
+
 # format_series DIR: write the series of the tree (base..series) into DIR as
-# patches/ holds it: git format-patch files, the cover letter (subject and
-# text from the description of the branch "series", "From" the author of
-# the last patch, dated like the newest patch) and quilt's "series" file.
-# The same commits always give the same bytes: all-zero commit ids, no
-# signature of the git version, no Message-Id.
+# patches/ holds them: a folder per series (git format-patch files, the
+# cover letter from its cover commit, "From" the author of its last patch,
+# dated like its newest patch, with base-commit and the prerequisite patch
+# ids of the series before it) with quilt's "series" file, and DIR/series
+# listing every patch in order. The same commits always give the same
+# bytes: all-zero commit ids, no signature of the git version, no
+# Message-Id.
 format_series() {
-	local out=$1 last name email date cover
+	local out=$1 covers i c next tip dir
 	mkdir -p "$out"
-	rm -f "$out"/*.patch "$out/series"
-	last=$(git -C "$TREE" rev-parse series)
-	name=$(git -C "$TREE" log -1 --format=%an "$last")
-	email=$(git -C "$TREE" log -1 --format=%ae "$last")
+	: >"$out/series"
+	mapfile -t covers < <(cover_commits)
+	[ ${#covers[@]} -gt 0 ] ||
+		die "no cover commit in base..series: each series starts with an empty commit holding its cover letter and a \"Series: DIR\" trailer"
+	for i in "${!covers[@]}"; do
+		c=${covers[$i]}
+		next=${covers[$((i + 1))]:-}
+		if [ -n "$next" ]; then
+			tip=$(git -C "$TREE" rev-parse "$next^")
+		else
+			tip=$(git -C "$TREE" rev-parse series)
+		fi
+		dir=$(commit_trailer "$c" Series)
+		[ -n "$dir" ] || die "cover commit $c names no series"
+		format_one "$out/$dir" "$c" "$tip"
+		sed "s|^|$dir/|" "$out/$dir/series" >>"$out/series"
+	done
+}
+
+# format_one DIR COVER TIP: the series COVER..TIP into DIR
+format_one() {
+	local out=$1 c=$2 tip=$3 name email date cover prefix branch=harness-format
+	rm -rf "$out"
+	mkdir -p "$out"
+	[ "$(git -C "$TREE" rev-list --count "$c..$tip")" -gt 0 ] ||
+		die "series $(commit_trailer "$c" Series) has no patch"
+	prefix=$(commit_trailer "$c" Subject-Prefix)
+	name=$(git -C "$TREE" log -1 --format=%an "$tip")
+	email=$(git -C "$TREE" log -1 --format=%ae "$tip")
+	# format-patch takes the cover letter from the description of the
+	# branch it formats: the cover commit's message without its trailers
+	git -C "$TREE" branch -f "$branch" "$tip"
+	git -C "$TREE" config "branch.$branch.description" \
+		"$(git -C "$TREE" log -1 --format=%B "$c" | sed '/^Subject-Prefix: /,$d')"
 	git -C "$TREE" "${GIT_STABLE[@]}" -c user.name="$name" -c user.email="$email" \
 		-c format.signOff=false -c format.numbered=auto \
-		-c format.subjectPrefix=PATCH -c format.suffix=.patch \
+		-c format.suffix=.patch \
 		format-patch -q --zero-commit --no-signature --no-thread \
-		--no-base --cover-letter --cover-from-description=subject \
-		-o "$out" base..series
-	date=$(git -C "$TREE" log --format='%at %aD' base..series | sort -n | tail -n 1 |
+		--subject-prefix="${prefix:-PATCH}" --base=base \
+		--cover-letter --cover-from-description=subject \
+		-o "$out" "$c..$branch"
+	git -C "$TREE" config --unset "branch.$branch.description" || true
+	git -C "$TREE" branch -D -q "$branch"
+	date=$(git -C "$TREE" log --format='%at %aD' "$c..$tip" | sort -n | tail -n 1 |
 	       cut -d' ' -f2-)
 	cover=$(ls "$out"/0000-*.patch)
-	sed -i "0,/^Date: .*/s//Date: $date/" "$cover"
+	# the cover commits of the series before are empty: no patch id
+	sed -i -e "0,/^Date: .*/s//Date: $date/" \
+		-e '/^prerequisite-patch-id: 0\{40\}$/d' "$cover"
 	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$out/series"
 }
 
@@ -277,11 +340,30 @@ series_patches() {
 		sed "s|^|$PATCHES/drivers/|"
 }
 
-# series_sum: a checksum of the series as patches/ holds it.
+# series_dirs: the folders of the series in patches/, in the order they
+# apply (the order of patches/series)
+series_dirs() {
+	grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" | sed -n 's|/.*||p' |
+		awk '!seen[$0]++'
+}
+
+# cover_message FILE DIR: the message of the cover commit that gives back
+# the cover letter FILE of the series in patches/DIR
+cover_message() {
+	local prefix
+	prefix=$(sed -n 's/^Subject: \[\(.*\) [0-9]*\/[0-9]*\].*/\1/p' "$1" | head -n 1)
+	cover_description "$1"
+	printf '\nSubject-Prefix: %s\nSeries: %s\n' "${prefix:-PATCH}" "$2"
+}
+
+# series_sum: a checksum of the series as patches/ holds them.
 series_sum() {
-	local p
+	local p d
 	mapfile -t p < <(series_patches)
-	cat "${p[@]}" "$PATCHES"/0000-cover-letter.patch | sha256sum | cut -d' ' -f1
+	for d in $(series_dirs); do
+		p+=("$PATCHES/$d/0000-cover-letter.patch")
+	done
+	cat "${p[@]}" | sha256sum | cut -d' ' -f1
 }
 
 # config_fragment FRAGMENT...: the harness's config fragments (names in

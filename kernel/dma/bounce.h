@@ -151,13 +151,4 @@ static inline bool dma_bounce_audit_bounces(phys_addr_t phys, size_t size,
 }
 #endif /* CONFIG_DMA_BOUNCE_STATS */
 
-#if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_SWIOTLB)
-int swiotlb_dev_test_pool(struct device *dev, unsigned long nslabs);
-void swiotlb_dev_test_pool_free(struct device *dev);
-bool swiotlb_dev_test_pool_grow(struct device *dev);
-bool swiotlb_dev_test_lines(struct device *dev, bool on);
-unsigned int swiotlb_test_line_size(void);
-bool swiotlb_test_lines_stopped(void);
-#endif
-
 #endif /* _KERNEL_DMA_BOUNCE_H */

@@ -19,6 +19,7 @@
 #include <linux/swiotlb.h>
 
 #include "../../kernel/dma/bounce.h"
+#include "../../kernel/dma/swiotlb.h"
 
 #define MAX_HELD_OBJS	256
 
