@@ -130,7 +130,8 @@ run_kunit() {
 	# KUNIT_VARIANT=NAME builds in a directory of its own (kunit-ARCH-NAME);
 	# KUNIT_TREE=DIR and KUNIT_CONFIG=FILE build another tree (the
 	# pristine base, for harness/bench-stock) with another .kunitconfig
-	local kbuild=$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}
+	# KUNIT_BUILD_DIR=DIR builds there instead
+	local kbuild=${KUNIT_BUILD_DIR:-$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}}
 	local tree=${KUNIT_TREE:-$TREE}
 	# the suites of every series: the policy's, the counters' and the RFC's
 	# in lib/kunit-tests, dma-debug's and swiotlb's beside their code

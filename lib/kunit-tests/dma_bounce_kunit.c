@@ -4,6 +4,7 @@
  * and page allocator memory, the mappings that dma-direct makes with it on
  * a non-coherent device, and the policy.
  */
+#include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/page_frag_cache.h>
 #include <linux/scatterlist.h>
@@ -1785,9 +1786,45 @@ static void bounce_kmalloc_minalign(struct kunit *test)
 			    (unsigned int)ARCH_KMALLOC_MINALIGN);
 }
 
+#ifdef CONFIG_HOTPLUG_CPU
+static void policy_cpu_down(void *cpu)
+{
+	remove_cpu((unsigned long)cpu);
+}
+#endif
+
+/*
+ * The decision's line is never smaller than the cache line a CPU reports,
+ * even one that reports it late (arm64 reads it as each CPU comes up, and
+ * again when cacheinfo runs at device_initcall): else a mapping would be
+ * judged to own a line that the CPU writes back whole. Every present CPU
+ * is brought online first, and taken down again when the test ends.
+ */
+static void bounce_cover_cpu_line(struct kunit *test)
+{
+	int brought = 0;
+#ifdef CONFIG_HOTPLUG_CPU
+	unsigned long cpu;
+
+	for_each_present_cpu(cpu) {
+		/* Not every CPU may come up (an SMT sibling under nosmt). */
+		if (cpu_online(cpu) || add_cpu(cpu))
+			continue;
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, policy_cpu_down,
+								(void *)cpu), 0);
+		brought++;
+	}
+#endif
+	kunit_info(test, "CPU cache line %d bytes (%d CPUs brought online), decision line %u\n",
+		   dma_get_cache_alignment(), brought, dma_bounce_line_size);
+	KUNIT_EXPECT_GE_MSG(test, dma_bounce_line_size, dma_get_cache_alignment(),
+			    "decision line, %d CPUs brought online", brought);
+}
+
 static struct kunit_case bounce_policy_cases[] = {
 	KUNIT_CASE(bounce_boot_parameter),
 	KUNIT_CASE(bounce_kmalloc_minalign),
+	KUNIT_CASE(bounce_cover_cpu_line),
 	KUNIT_CASE_PARAM(bounce_parse_policy, parse_gen_params),
 	{}
 };
