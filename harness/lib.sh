@@ -233,8 +233,10 @@ GIT_STABLE=(-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers
 # The tree holds several series, applied in order (patches/series lists
 # them by folder). Each starts with a cover commit, as b4 prep keeps a
 # cover letter: an empty commit whose message is the cover letter's
-# subject and text, with the trailers "Subject-Prefix: PATCH v2" and
-# "Series: DIR" (its folder in patches/). Rebasing keeps them in place.
+# subject and text, with the trailers "Subject-Prefix: PATCH v2",
+# "Applies-Alone: yes" for a series that needs none of the series before it
+# (its cover letter then lists no prerequisite patch ids), and "Series: DIR"
+# (its folder in patches/). Rebasing keeps them in place.
 
 # cover_commits: the cover commits of base..series, oldest first
 cover_commits() {
@@ -304,9 +306,12 @@ format_one() {
 	date=$(git -C "$TREE" log --format='%at %aD' "$c..$tip" | sort -n | tail -n 1 |
 	       cut -d' ' -f2-)
 	cover=$(ls "$out"/0000-*.patch)
-	# the cover commits of the series before are empty: no patch id
+	# the cover commits of the series before are empty: no patch id; a
+	# series that applies alone needs none of the series before it
 	sed -i -e "0,/^Date: .*/s//Date: $date/" \
 		-e '/^prerequisite-patch-id: 0\{40\}$/d' "$cover"
+	[ "$(commit_trailer "$c" Applies-Alone)" != yes ] ||
+		sed -i '/^prerequisite-patch-id: /d' "$cover"
 	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$out/series"
 }
 
@@ -354,7 +359,10 @@ cover_message() {
 	local prefix
 	prefix=$(sed -n 's/^Subject: \[\(.*\) [0-9]*\/[0-9]*\].*/\1/p' "$1" | head -n 1)
 	cover_description "$1"
-	printf '\nSubject-Prefix: %s\nSeries: %s\n' "${prefix:-PATCH}" "$2"
+	printf '\nSubject-Prefix: %s\n' "${prefix:-PATCH}"
+	# base-commit: without prerequisite patch ids
+	grep -q '^prerequisite-patch-id: ' "$1" || printf 'Applies-Alone: yes\n'
+	printf 'Series: %s\n' "$2"
 }
 
 # series_sum: a checksum of the series as patches/ holds them.
