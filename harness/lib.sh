@@ -228,7 +228,10 @@ wait_for() {
 GIT_STABLE=(-c core.abbrev=12 -c diff.renames=true -c diff.algorithm=myers
 	    -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.context=3
 	    -c diff.interHunkContext=0 -c diff.suppressBlankEmpty=false
-	    -c color.ui=false)
+	    -c diff.indentHeuristic=false -c color.ui=false)
+# (format-patch --base computes the prerequisite patch ids without the
+# indent heuristic: the patches must be diffed the same way for the ids
+# to name them)
 
 # The tree holds several series, applied in order (patches/series lists
 # them by folder). Each starts with a cover commit, as b4 prep keeps a
@@ -249,70 +252,100 @@ commit_trailer() {
 		sed -n '1p'
 }
 
-# format_series DIR: write the series of the tree (base..series) into DIR as
-# patches/ holds them: a folder per series (git format-patch files, the
-# cover letter from its cover commit, "From" the author of its last patch,
-# dated like its newest patch, with base-commit and the prerequisite patch
-# ids of the series before it) with quilt's "series" file, and DIR/series
-# listing every patch in order. The same commits always give the same
-# bytes: all-zero commit ids, no signature of the git version, no
-# Message-Id.
-format_series() {
-	local out=$1 covers i c next tip dir
-	mkdir -p "$out"
-	: >"$out/series"
+# cover_text: a cover commit's message (stdin) without its trailers
+cover_text() {
+	sed -E '/^(Subject-Prefix|Applies-Alone|Series): /,$d'
+}
+
+# series_ranges: a line "COVER TIP DIR" per series of the tree, in order:
+# its cover commit, its last patch and its folder in patches/
+series_ranges() {
+	local covers i c tip dir
 	mapfile -t covers < <(cover_commits)
 	[ ${#covers[@]} -gt 0 ] ||
 		die "no cover commit in base..series: each series starts with an empty commit holding its cover letter and a \"Series: DIR\" trailer"
 	for i in "${!covers[@]}"; do
 		c=${covers[$i]}
-		next=${covers[$((i + 1))]:-}
-		if [ -n "$next" ]; then
-			tip=$(git -C "$TREE" rev-parse "$next^")
+		if [ $((i + 1)) -lt ${#covers[@]} ]; then
+			tip=$(git -C "$TREE" rev-parse "${covers[$((i + 1))]}^")
 		else
 			tip=$(git -C "$TREE" rev-parse series)
 		fi
 		dir=$(commit_trailer "$c" Series)
 		[ -n "$dir" ] || die "cover commit $c names no series"
-		format_one "$out/$dir" "$c" "$tip"
-		sed "s|^|$dir/|" "$out/$dir/series" >>"$out/series"
+		[ "$(git -C "$TREE" rev-list --count "$c..$tip")" -gt 0 ] ||
+			die "series $dir has no patch"
+		echo "$c $tip $dir"
 	done
 }
 
-# format_one DIR COVER TIP: the series COVER..TIP into DIR
+# format_one DIR COVER TIP [OPTION...]: git format-patch of the series
+# COVER..TIP into DIR, its cover letter from the cover commit COVER (the
+# message without its trailers, as a branch description), its subject
+# prefix from the Subject-Prefix: trailer unless SUBJECT_PREFIX is set,
+# with base-commit and the prerequisite patch ids of the series before it
+# (none for a series that applies alone; never the empty cover commits').
+# FORMAT_GIT holds options for git itself, OPTIONs go to format-patch.
+FORMAT_GIT=()
 format_one() {
-	local out=$1 c=$2 tip=$3 name email date cover prefix branch=harness-format
+	local out=$1 c=$2 tip=$3 prefix branch=harness-format cover
+	shift 3
 	rm -rf "$out"
 	mkdir -p "$out"
-	[ "$(git -C "$TREE" rev-list --count "$c..$tip")" -gt 0 ] ||
-		die "series $(commit_trailer "$c" Series) has no patch"
-	prefix=$(commit_trailer "$c" Subject-Prefix)
-	name=$(git -C "$TREE" log -1 --format=%an "$tip")
-	email=$(git -C "$TREE" log -1 --format=%ae "$tip")
-	# format-patch takes the cover letter from the description of the
-	# branch it formats: the cover commit's message without its trailers
+	prefix=${SUBJECT_PREFIX:-$(commit_trailer "$c" Subject-Prefix)}
 	git -C "$TREE" branch -f "$branch" "$tip"
 	git -C "$TREE" config "branch.$branch.description" \
-		"$(git -C "$TREE" log -1 --format=%B "$c" | sed '/^Subject-Prefix: /,$d')"
-	git -C "$TREE" "${GIT_STABLE[@]}" -c user.name="$name" -c user.email="$email" \
-		-c format.signOff=false -c format.numbered=auto \
-		-c format.suffix=.patch \
-		format-patch -q --zero-commit --no-signature --no-thread \
-		--subject-prefix="${prefix:-PATCH}" --base=base \
+		"$(git -C "$TREE" log -1 --format=%B "$c" | cover_text)"
+	git -C "$TREE" "${FORMAT_GIT[@]}" format-patch -q --base=base \
+		--subject-prefix="${prefix:-PATCH}" \
 		--cover-letter --cover-from-description=subject \
-		-o "$out" "$c..$branch"
+		"$@" -o "$out" "$c..$branch"
 	git -C "$TREE" config --unset "branch.$branch.description" || true
 	git -C "$TREE" branch -D -q "$branch"
-	date=$(git -C "$TREE" log --format='%at %aD' "$c..$tip" | sort -n | tail -n 1 |
-	       cut -d' ' -f2-)
 	cover=$(ls "$out"/0000-*.patch)
-	# the cover commits of the series before are empty: no patch id; a
-	# series that applies alone needs none of the series before it
-	sed -i -e "0,/^Date: .*/s//Date: $date/" \
-		-e '/^prerequisite-patch-id: 0\{40\}$/d' "$cover"
+	sed -i '/^prerequisite-patch-id: 0\{40\}$/d' "$cover"
 	[ "$(commit_trailer "$c" Applies-Alone)" != yes ] ||
 		sed -i '/^prerequisite-patch-id: /d' "$cover"
-	(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$out/series"
+}
+
+# format_series DIR: write the series of the tree (base..series) into DIR as
+# patches/ holds them: a folder per series (format_one; "From" the author
+# of its last patch, the cover letter dated like its newest patch) with
+# quilt's "series" file, and DIR/series listing every patch in order. The
+# same commits always give the same bytes: all-zero commit ids, no
+# signature of the git version, no Message-Id.
+format_series() {
+	local out=$1 c tip dir date ranges
+	# (a die in a process substitution would not stop us)
+	ranges=$(series_ranges) || exit 1
+	mkdir -p "$out"
+	: >"$out/series"
+	while read -r c tip dir; do
+		FORMAT_GIT=("${GIT_STABLE[@]}"
+			    -c user.name="$(git -C "$TREE" log -1 --format=%an "$tip")"
+			    -c user.email="$(git -C "$TREE" log -1 --format=%ae "$tip")"
+			    -c format.signOff=false -c format.numbered=auto
+			    -c format.suffix=.patch)
+		format_one "$out/$dir" "$c" "$tip" --zero-commit --no-signature --no-thread
+		date=$(git -C "$TREE" log --format='%at %aD' "$c..$tip" | sort -n |
+		       tail -n 1 | cut -d' ' -f2-)
+		sed -i "0,/^Date: .*/s//Date: $date/" "$out/$dir"/0000-*.patch
+		dir_patches_of "$out/$dir" >"$out/$dir/series"
+		sed "s|^|$dir/|" "$out/$dir/series" >>"$out/series"
+	done <<<"$ranges"
+	FORMAT_GIT=()
+}
+
+# dir_patches_of DIR: the patch files of a format-patch folder, in order,
+# without the cover letter
+dir_patches_of() {
+	(cd "$1" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-')
+}
+
+# dir_patches DIR: the patches of patches/DIR, with their paths, in the
+# order of its "series" file
+dir_patches() {
+	grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/$1/series" | sed "s|^|$PATCHES/$1/|"
 }
 
 # cover_description FILE: the branch description that gives back the cover
@@ -341,9 +374,7 @@ PY
 # tree assembled so).
 series_patches() {
 	grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" | sed "s|^|$PATCHES/|"
-	[ "${BOUNCE_DRIVERS:-0}" != 1 ] ||
-		grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/drivers/series" |
-		sed "s|^|$PATCHES/drivers/|"
+	[ "${BOUNCE_DRIVERS:-0}" != 1 ] || dir_patches drivers
 }
 
 # series_dirs: the folders of the series in patches/, in the order they
