@@ -19,6 +19,10 @@ export CCACHE_DIR=${CCACHE_DIR:-/var/cache/bounce-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$BUILD	# relative paths: the cache serves any clone
 JOBS=${JOBS:-$(nproc)}
+# The suites of every series: the policy's, the counters' and the RFC's in
+# lib/kunit-tests, dma-debug's and swiotlb's beside their code.
+KUNITCONFIGS=(lib/kunit-tests/.kunitconfig kernel/dma/swiotlb.kunitconfig
+	      kernel/dma/dma_debug.kunitconfig)
 
 PACKAGES=(build-essential gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
 	  gcc-arm-linux-gnueabihf
@@ -133,11 +137,11 @@ run_kunit() {
 	# KUNIT_BUILD_DIR=DIR builds there instead
 	local kbuild=${KUNIT_BUILD_DIR:-$BUILD/kunit-$arch${KUNIT_VARIANT:+-$KUNIT_VARIANT}}
 	local tree=${KUNIT_TREE:-$TREE}
-	# the suites of every series: the policy's, the counters' and the RFC's
-	# in lib/kunit-tests, dma-debug's and swiotlb's beside their code
-	local kunitconfigs=("${KUNIT_CONFIG:-$TREE/lib/kunit-tests/.kunitconfig}") k
-	if [ -z "${KUNIT_CONFIG:-}" ]; then
-		for k in kernel/dma/swiotlb.kunitconfig kernel/dma/dma_debug.kunitconfig; do
+	local kunitconfigs=() k
+	if [ -n "${KUNIT_CONFIG:-}" ]; then
+		kunitconfigs=("$KUNIT_CONFIG")
+	else
+		for k in "${KUNITCONFIGS[@]}"; do
 			[ ! -f "$TREE/$k" ] || kunitconfigs+=("$TREE/$k")
 		done
 	fi
@@ -340,6 +344,11 @@ format_series() {
 # without the cover letter
 dir_patches_of() {
 	(cd "$1" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-')
+}
+
+# dir_patch_paths DIR: the same, with their paths
+dir_patch_paths() {
+	dir_patches_of "$1" | sed "s|^|$1/|"
 }
 
 # dir_patches DIR: the patches of patches/DIR, with their paths, in the
